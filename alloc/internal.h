@@ -1,0 +1,400 @@
+/*
+ * allocfuzz internals: every structure of the allocator in one header, with
+ * the invariants beside the fields, and the cross-file prototypes grouped by
+ * the file that defines them. See malloc.c for the overview.
+ *
+ * Naming: internal functions are <gofile>_<go identifier> (mheap_alloc,
+ * mcentral_cache_span, mspan_next_free_index), so they read side by side
+ * with Go's runtime. Functions ending in _locked require the named lock.
+ */
+#ifndef ALLOCFUZZ_INTERNAL_H
+#define ALLOCFUZZ_INTERNAL_H
+
+#include "alloc.h"
+#include <pthread.h>
+#include <string.h>
+
+/* ---- constants (Go's malloc.go) ---- */
+#define PAGE_SHIFT        13
+#define PAGE_SIZE         ((uintptr_t)1 << PAGE_SHIFT)
+#define PAGE_MASK         (PAGE_SIZE - 1)
+#define PTR_SIZE          8
+#define NUM_SIZE_CLASSES  67               /* class 0 = large */
+#define MAX_SMALL_SIZE    32768
+#define SMALL_SIZE_DIV    8
+#define SMALL_SIZE_MAX    1024
+#define LARGE_SIZE_DIV    128
+#define TINY_SIZE         16
+#define TINY_SIZE_CLASS   2
+#define NUM_SPAN_CLASSES  (NUM_SIZE_CLASSES << 1)
+#define MAX_OBJS_PER_SPAN 1024             /* 8 KiB / 8 B */
+#define ALLOC_BITS_WORDS  (MAX_OBJS_PER_SPAN / 64)
+#define ARENA_SHIFT       26
+#define ARENA_BYTES       ((uintptr_t)1 << ARENA_SHIFT)   /* heapArenaBytes: 64 MiB */
+#define PAGES_PER_ARENA   (ARENA_BYTES / PAGE_SIZE)
+#define MAX_ARENAS        64               /* so the cap is at most 4 GiB */
+#define HEAP_GROW_PAGES   64               /* mheap_grow commits at least 512 KiB */
+#define FREE_LIST_PAGES   128              /* mheap.free[1..127]; larger runs in freelarge */
+#define DEFAULT_CAP       ((size_t)256 << 20)
+
+/* ---- generated size class table: msize.c (mksizeclasses.c) ---- */
+extern const uint16_t class_to_size[NUM_SIZE_CLASSES];
+extern const uint8_t class_to_allocnpages[NUM_SIZE_CLASSES];
+extern const uint32_t class_to_divmagic[NUM_SIZE_CLASSES]; /* ceil(2^32 / size) */
+extern const uint8_t size_to_class8[SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];
+extern const uint8_t size_to_class128[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 1];
+
+/* size (1..MAX_SMALL_SIZE) -> size class */
+static inline int msize_size_to_class(size_t size)
+{
+	if (size <= SMALL_SIZE_MAX - 8)
+		return size_to_class8[(size + SMALL_SIZE_DIV - 1) / SMALL_SIZE_DIV];
+	return size_to_class128[(size - SMALL_SIZE_MAX + LARGE_SIZE_DIV - 1) / LARGE_SIZE_DIV];
+}
+/* Go's roundupsize: the size mallocgc really allocates. */
+size_t msize_roundupsize(size_t size);
+
+/* span class = size class << 1 | noscan */
+typedef uint8_t spanclass_t;
+static inline spanclass_t make_spanclass(int sizeclass, bool noscan)
+{ return (spanclass_t)((sizeclass << 1) | (noscan ? 1 : 0)); }
+static inline int spanclass_sizeclass(spanclass_t sc) { return sc >> 1; }
+static inline bool spanclass_noscan(spanclass_t sc) { return sc & 1; }
+
+/* ---- locks ---- */
+/* A mutex that knows whether it is held, so _locked functions can check. */
+typedef struct lock {
+	pthread_mutex_t mu;
+	int held;       /* 1 while locked; checked by assert_locked */
+} lock_t;
+void lock_init(lock_t *l);
+void lock_acquire(lock_t *l);
+void lock_release(lock_t *l);
+#define assert_locked(h, l) \
+	do { if (!(l)->held) heap_throw((h), "lock not held: %s", #l); } while (0)
+
+/* ---- throw and check tiers ---- */
+/* Our bugs: prints context, calls the heap's throw hook, never returns. */
+void heap_throw(heap_t *h, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+#ifdef ALLOCFUZZ_DEBUG
+#define af_assert(h, cond) do { if (!(cond)) heap_throw((h), "assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); } while (0)
+#else
+#define af_assert(h, cond) do { if (0 && (cond)) {} } while (0)
+#endif
+
+/* ---- ASan: the heap poisons its own free memory ---- */
+#if defined(__SANITIZE_ADDRESS__)
+#define AF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AF_ASAN 1
+#endif
+#endif
+#ifdef AF_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* ---- persistentalloc and fixalloc: mfixalloc.c ---- */
+/* Off-heap metadata comes from heap-owned mmap'd chunks. heap_reset rewinds
+ * them (keeping the mappings), so reset is proportional to what was used. */
+typedef struct pchunk {
+	struct pchunk *next;
+	size_t size, used;
+} pchunk_t;
+typedef struct persistent {
+	pchunk_t *chunks;   /* newest first; chunks[0] is being carved */
+	uint64_t sys;       /* bytes mapped */
+	uint64_t used;      /* bytes handed out */
+} persistent_t;
+
+typedef struct mlink { struct mlink *next; } mlink_t;
+/* Free-list allocator of fixed-size records (Go's fixalloc).
+ * inuse == (records handed out and not freed) * size. */
+typedef struct fixalloc {
+	size_t size;            /* record size */
+	mlink_t *list;          /* free records */
+	uint8_t *chunk;         /* bump region */
+	size_t nchunk;          /* bytes left in chunk */
+	uint64_t inuse;         /* bytes in use */
+	uint64_t sys;           /* bytes obtained from persistentalloc */
+	const char *name;
+} fixalloc_t;
+
+/* ---- special records (span mode): mspecial.c ---- */
+enum {
+	KIND_SPECIAL_FINALIZER = 1, /* sorts before profile at the same offset */
+	KIND_SPECIAL_PROFILE = 2,
+};
+typedef struct special {
+	struct special *next;   /* sorted by (offset, kind), unique per pair */
+	uint16_t offset;        /* byte offset of the object (or tiny sub-object) in the span */
+	uint8_t kind;
+} special_t;
+typedef struct special_finalizer {
+	special_t s;
+	uintptr_t fn;
+} special_finalizer_t;
+struct bucket;
+typedef struct special_profile {
+	special_t s;
+	struct bucket *b;
+} special_profile_t;
+
+/* ---- mspan ---- */
+enum {
+	MSPAN_DEAD = 0,   /* not describing memory (on fixalloc free list) */
+	MSPAN_INUSE = 1,  /* holds objects; in an mcentral set, an mcache, or (large) nowhere */
+	MSPAN_FREE = 2,   /* a free run of pages in mheap.free / freelarge */
+};
+typedef struct mspan mspan_t;
+typedef struct mspan_list { mspan_t *first, *last; uint32_t n; } mspan_list_t;
+
+struct mspan {
+	mspan_t *next, *prev;   /* in *list */
+	mspan_list_t *list;     /* the list holding the span, or NULL */
+	uintptr_t startaddr;    /* first byte; page aligned */
+	uintptr_t npages;
+	uintptr_t limit;        /* end of the last object */
+	/* Objects (state INUSE):
+	 *   allocCount == popcount(allocbits[0..nelems))
+	 *   freeindex <= nelems; slots >= freeindex are free iff their allocbit is 0;
+	 *   alloccache bit i == !allocbit(freeindex + i) for i < 64 - freeindex%64
+	 *   (the 64-bit window holding freeindex, shifted so bit 0 is freeindex).
+	 *   Slots below freeindex may be free too, after an explicit free. */
+	uint16_t freeindex;
+	uint16_t nelems;
+	uint16_t allocCount;
+	spanclass_t spanclass;
+	uint8_t state;          /* MSPAN_* */
+	uint8_t needzero;       /* 1: memory may be dirty, zero on allocation */
+	int8_t cachedby;        /* P owning it in its mcache, or -1 */
+	uint8_t large;          /* a large-object span (size class 0) */
+	uint64_t alloccache;
+	uint64_t *allocbits;    /* points into bits[0] or bits[1] */
+	uint64_t *gcmarkbits;   /* the other one; swapped by sweep */
+	uint64_t bits[2][ALLOC_BITS_WORDS];
+	uintptr_t elemsize;     /* object size; npages*PAGE_SIZE for large spans */
+	uint32_t divmagic;      /* objindex(p) = ((p - startaddr) * divmagic) >> 32; 0 for large */
+	/* sweepgen, relative to heap sweepgen (sg), as Go's mspan.sweepgen:
+	 *   == sg - 2: needs sweeping
+	 *   == sg - 1: being swept
+	 *   == sg:     swept, ready to use
+	 *   == sg + 1: cached before sweep began, still cached, needs sweeping
+	 *   == sg + 3: swept and then cached, still cached
+	 * heap sweepgen grows by 2 every GC. */
+	uint32_t sweepgen;
+	uintptr_t npreleased;   /* FREE spans: pages returned to the OS */
+	special_t *specials;    /* sorted by (offset, kind); see mspecial.c */
+	lock_t speciallock;
+};
+
+/* ---- per-arena metadata (Go's heapArena) ---- */
+typedef struct heaparena {
+	/* spans[i] describes page i of the arena: for an INUSE span every page
+	 * maps to it; for a FREE span at least its first and last page do
+	 * (interior pages of a free run may be stale); NULL = never used. */
+	mspan_t *spans[PAGES_PER_ARENA];
+	/* heap bitmap: 1 bit per word, 1 = pointer slot (Go's mbitmap). Only
+	 * meaningful inside allocated scan objects; cleared for the whole
+	 * object at allocation. */
+	uint64_t ptrbits[ARENA_BYTES / PTR_SIZE / 64];
+	/* legacy design only: 1 bit per word, set at an object's first word
+	 * when the object has a special record (the 2013 bitSpecial). */
+	uint64_t specialbits[ARENA_BYTES / PTR_SIZE / 64];
+} heaparena_t;
+
+/* ---- mcentral: mcentral.c ---- */
+/* Spans of one span class not cached by any P. Go 1.19's partial/full span
+ * sets, indexed by sweepgen: [sg/2 % 2] holds swept spans, the other
+ * unswept ones (lazy mode). Eager mode uses only the swept sets. */
+typedef struct mcentral {
+	lock_t lock;
+	spanclass_t spanclass;
+	mspan_list_t partial[2];  /* have a free object */
+	mspan_list_t full[2];     /* no free object */
+} mcentral_t;
+
+/* ---- mcache: mcache.c ---- */
+typedef struct mcache {
+	mspan_t *alloc[NUM_SPAN_CLASSES]; /* span to allocate from, or &h->emptyspan */
+	uintptr_t tiny;         /* current tiny block, or 0 */
+	uintptr_t tinyoffset;
+	uint64_t tinyAllocs;
+	int64_t nextSample;     /* bytes until the next profiled allocation */
+	/* stats not yet flushed to the heap (Go's heapStatsDelta) */
+	uint64_t nmalloc_local[NUM_SIZE_CLASSES];
+	uint32_t flushGen;      /* heap sweepgen when last flushed (Go's mcache.flushGen) */
+} mcache_t;
+
+/* ---- heap profiling: mprof.c ---- */
+typedef struct bucket {
+	struct bucket *next;     /* in the hash chain */
+	struct bucket *allnext;  /* all buckets, sorted by stack */
+	uint32_t stack;
+	uint64_t allocs, frees, alloc_bytes, free_bytes;                 /* published */
+	uint64_t recent_allocs, recent_frees, recent_alloc_bytes, recent_free_bytes;
+} bucket_t;
+
+/* ---- finalizer queue: mfinal.c ---- */
+typedef struct finalizer { uintptr_t fn; void *arg; } finalizer_t;
+#define FINBLOCK_CAP 64
+typedef struct finblock {
+	struct finblock *next;
+	uint32_t cnt;
+	finalizer_t fin[FINBLOCK_CAP];
+} finblock_t;
+
+/* ---- the legacy (pre-specials) design: mlegacy.c ---- */
+#define LEGACY_TABSZ 17
+typedef struct fintab {
+	uintptr_t *key;      /* 0 = empty, 1 = dead (was occupied) */
+	uintptr_t *val;      /* finalizer fn */
+	int32_t nkey, ndead, max;
+} fintab_t;
+
+/* ---- the heap instance ---- */
+struct heap {
+	heap_config_t cfg;
+	lock_t lock;                 /* the page heap (mheap) lock */
+	/* address space: one reservation of cap bytes rounded up to arenas */
+	uintptr_t arena_start, arena_end; /* reserved [start, end), ARENA_BYTES aligned */
+	uintptr_t arena_used;        /* committed heap memory is [arena_start, arena_used) */
+	uintptr_t arena_hwm;         /* highest byte ever touched since reset (reset cost) */
+	heaparena_t *arenas[MAX_ARENAS];
+	/* page heap free runs: free[n] holds runs of n pages (n < FREE_LIST_PAGES),
+	 * freelarge the bigger ones. No two free runs are adjacent. */
+	mspan_list_t free[FREE_LIST_PAGES];
+	mspan_list_t freelarge;
+	mspan_list_t large;          /* in-use large-object spans */
+	mcentral_t central[NUM_SPAN_CLASSES];
+	mcache_t *mcaches[HEAP_MAX_PROCS];
+	mspan_t emptyspan;           /* mcache placeholder: nelems == 0, never allocates */
+	/* metadata allocators */
+	persistent_t persistent;
+	fixalloc_t spanalloc, cachealloc, specialfinalizeralloc, specialprofilealloc;
+	lock_t speciallock;          /* guards the special fixallocs */
+	/* GC */
+	uint32_t sweepgen;           /* see mspan.sweepgen */
+	bool sweepdone;
+	uint32_t numgc;
+	bool ingc, inrunfin;         /* re-entrancy guards */
+	uintptr_t roots[HEAP_NROOTS];
+	uint8_t zerobase[8];         /* heap_alloc(0) */
+	/* finalizer queue (Go's finq/finc) */
+	lock_t finlock;
+	finblock_t *finq, *finc;
+	size_t nfinq;
+	/* profiling */
+	lock_t proflock;
+	bucket_t **buckhash;         /* hash of stack -> bucket */
+	bucket_t *buckets;           /* all buckets sorted by stack */
+	uint64_t sample_state;       /* seeded PRNG for nextSample */
+	/* legacy design side tables */
+	fintab_t fintab[LEGACY_TABSZ];
+	void *addrhash;              /* mlegacy.c: address -> bucket */
+	/* stats (Go's memstats + consistent heapStats) */
+	heap_stats_t stats;
+	struct mcheck_scratch *check; /* mcheck.c scratch, lazily allocated */
+};
+
+/* ---- cross-file prototypes, by defining file ---- */
+
+/* "mfixalloc.c" */
+void *persistentalloc(heap_t *h, size_t size, size_t align);
+void persistent_reset(persistent_t *p);
+void persistent_destroy(persistent_t *p);
+void fixalloc_init(fixalloc_t *f, size_t size, const char *name);
+void *fixalloc_alloc(heap_t *h, fixalloc_t *f);  /* zeroed record */
+void fixalloc_free(fixalloc_t *f, void *p);
+void fixalloc_reset(fixalloc_t *f);
+
+/* "mheap.c" */
+void mheap_init(heap_t *h);          /* after cfg is set; reserves address space */
+void mheap_reset(heap_t *h);
+void mheap_destroy(heap_t *h);
+/* Allocates an in-use span of npages for spanclass (class 0 = large). The
+ * span's object fields are initialised (mspan_init_objects). NULL = NOMEM. */
+mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc);
+void mheap_free(heap_t *h, mspan_t *s);                /* back to free runs, coalesced */
+void mheap_free_locked(heap_t *h, mspan_t *s);
+mspan_t *mheap_span_of(const heap_t *h, uintptr_t p);  /* spanOf: any state, or NULL */
+mspan_t *mheap_span_of_inuse(const heap_t *h, uintptr_t p); /* INUSE span holding p, or NULL */
+heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p);
+size_t mheap_scavenge_all(heap_t *h);
+void mspan_list_init(mspan_list_t *l);
+void mspan_list_insert(mspan_list_t *l, mspan_t *s);   /* at front */
+void mspan_list_insert_back(mspan_list_t *l, mspan_t *s);
+void mspan_list_remove(mspan_list_t *l, mspan_t *s);
+
+/* "mbitmap.c" */
+void mspan_init_objects(heap_t *h, mspan_t *s, spanclass_t sc); /* nelems, elemsize, bits, divmagic */
+static inline uintptr_t mspan_objindex(const mspan_t *s, uintptr_t p)
+{ return (uintptr_t)(((uint64_t)(p - s->startaddr) * s->divmagic) >> 32); }
+static inline bool bit_get(const uint64_t *b, uintptr_t i) { return (b[i >> 6] >> (i & 63)) & 1; }
+static inline void bit_set(uint64_t *b, uintptr_t i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline void bit_clear(uint64_t *b, uintptr_t i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
+void mspan_refill_alloc_cache(mspan_t *s, uintptr_t whichword); /* allocCache from allocBits */
+uintptr_t mspan_next_free_index(mspan_t *s);  /* Go's nextFreeIndex; nelems if full */
+void mspan_reset_alloc_cache(mspan_t *s);     /* alloccache for the current freeindex */
+/* heap bitmap: mark the first ptrwords words of [p, p+size) as pointers, the rest scalar */
+void heapbits_set_type(heap_t *h, uintptr_t p, size_t size, size_t ptrwords);
+bool heapbits_is_pointer(const heap_t *h, uintptr_t wordaddr);
+
+/* "mcentral.c" */
+void mcentral_init(mcentral_t *c, spanclass_t sc);
+mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c);  /* a span with a free slot, or NULL */
+void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s);
+/* Sweep returns a span here (see mgcsweep.c); may free it to the heap. */
+void mcentral_free_span_locked(heap_t *h, mcentral_t *c, mspan_t *s, bool wasempty);
+
+/* "mcache.c" */
+mcache_t *mcache_new(heap_t *h);
+void mcache_refill(heap_t *h, mcache_t *c, spanclass_t sc); /* may leave &h->emptyspan on NOMEM */
+void mcache_release_all(heap_t *h, mcache_t *c);  /* uncache every span, drop the tiny block */
+void mcache_flush_stats(heap_t *h, mcache_t *c);
+
+/* "malloc.c" */
+void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t stack, alloc_err_t *err);
+
+/* "mstats.c" */
+void mstats_reset(heap_t *h);
+
+/* "mspecial.c" (span mode) */
+bool mspecial_add(heap_t *h, uintptr_t p, special_t *s);        /* false: (offset, kind) exists */
+special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind);
+bool mspecial_free(heap_t *h, special_t *s, uintptr_t p, size_t size); /* false: keep the object */
+void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size);
+bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size);
+
+/* "mfinal.c" */
+void mfinal_queue(heap_t *h, void *p, uintptr_t fn);
+bool mfinal_add(heap_t *h, uintptr_t p, uintptr_t fn);   /* dispatches on specials mode */
+void mfinal_remove(heap_t *h, uintptr_t p);
+
+/* "mprof.c" */
+void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack);
+void mprof_free(heap_t *h, bucket_t *b, size_t size);
+void mprof_gc(heap_t *h);
+int64_t mprof_next_sample(heap_t *h);
+
+/* "mgcmark.c" */
+void mgcmark_mark(heap_t *h);
+
+/* "mgcsweep.c" */
+bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve); /* true: span still in use */
+bool mspan_ensure_swept(heap_t *h, mspan_t *s);
+
+/* "mlegacy.c" (legacy design) */
+void mlegacy_init(heap_t *h);
+void mlegacy_reset(heap_t *h);
+
+/* "mcheck.c" */
+void mcheck_destroy(heap_t *h);
+
+#endif
