@@ -179,6 +179,9 @@ struct mspan {
 	uint64_t *allocbits;    /* points into bits[0] or bits[1] */
 	uint64_t *gcmarkbits;   /* the other one; swapped by sweep */
 	uint64_t bits[2][ALLOC_BITS_WORDS];
+	/* span class (2, noscan) only: slots handed out as tiny blocks (explicit
+	 * free refuses them). tinybits is a subset of allocbits; sweep keeps it so. */
+	uint64_t tinybits[8];
 	uintptr_t elemsize;     /* object size; npages*PAGE_SIZE for large spans */
 	uint32_t divmagic;      /* objindex(p) = ((p - startaddr) * divmagic) >> 32; 0 for large */
 	/* sweepgen, relative to heap sweepgen (sg), as Go's mspan.sweepgen:
