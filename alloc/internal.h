@@ -288,6 +288,8 @@ struct heap {
 	uint32_t numgc;
 	bool ingc, inrunfin;         /* re-entrancy guards */
 	uintptr_t roots[HEAP_NROOTS];
+	uintptr_t *gcwork;           /* mgcmark.c: mark stack of objects to scan (persistentalloc) */
+	size_t gcwork_n, gcwork_cap;
 	uint8_t zerobase[8];         /* heap_alloc(0) */
 	/* finalizer queue (Go's finq/finc) */
 	lock_t finlock;
@@ -385,6 +387,12 @@ void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack);
 void mprof_free(heap_t *h, bucket_t *b, size_t size);
 void mprof_gc(heap_t *h);
 int64_t mprof_next_sample(heap_t *h);
+
+/* "mgc.c": heap_new calls mgc_init after mheap_init; heap_reset calls
+ * mgc_reset after persistent_reset/mheap_reset (it forgets every pointer the
+ * GC, finalizer, profile and legacy state hold into persistent memory). */
+void mgc_init(heap_t *h);
+void mgc_reset(heap_t *h);
 
 /* "mgcmark.c" */
 void mgcmark_mark(heap_t *h);
