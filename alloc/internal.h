@@ -165,8 +165,12 @@ struct mspan {
 	 *   allocCount == popcount(allocbits[0..nelems))
 	 *   freeindex <= nelems; slots >= freeindex are free iff their allocbit is 0;
 	 *   alloccache bit i == !allocbit(freeindex + i) for i < 64 - freeindex%64
-	 *   (the 64-bit window holding freeindex, shifted so bit 0 is freeindex).
-	 *   Slots below freeindex may be free too, after an explicit free. */
+	 *   (the 64-bit window holding freeindex, shifted so bit 0 is freeindex),
+	 *   except for a span cached by a P (cachedby >= 0): an explicit free on
+	 *   another P clears the allocbit but cannot touch the owner's cache, so
+	 *   there only "alloccache bit i implies !allocbit(freeindex + i)" holds.
+	 *   Slots below freeindex may be free too, after an explicit free.
+	 *   allocbits and allocCount change under atomic RMW (see mbitmap.c). */
 	uint16_t freeindex;
 	uint16_t nelems;
 	uint16_t allocCount;
@@ -344,18 +348,36 @@ static inline uintptr_t mspan_objindex(const mspan_t *s, uintptr_t p)
 static inline bool bit_get(const uint64_t *b, uintptr_t i) { return (b[i >> 6] >> (i & 63)) & 1; }
 static inline void bit_set(uint64_t *b, uintptr_t i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
 static inline void bit_clear(uint64_t *b, uintptr_t i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
+/* allocbits/tinybits of a span a P may be allocating from: another P may
+ * clear a bit of the same word (explicit free) at the same time. */
+static inline void bit_set_atomic(uint64_t *b, uintptr_t i)
+{ __atomic_fetch_or(&b[i >> 6], (uint64_t)1 << (i & 63), __ATOMIC_RELAXED); }
+static inline void bit_clear_atomic(uint64_t *b, uintptr_t i)
+{ __atomic_fetch_and(&b[i >> 6], ~((uint64_t)1 << (i & 63)), __ATOMIC_RELAXED); }
 void mspan_refill_alloc_cache(mspan_t *s, uintptr_t whichword); /* allocCache from allocBits */
 uintptr_t mspan_next_free_index(mspan_t *s);  /* Go's nextFreeIndex; nelems if full */
 void mspan_reset_alloc_cache(mspan_t *s);     /* alloccache for the current freeindex */
+uintptr_t mspan_lowest_free_index(const mspan_t *s); /* lowest slot with allocbit 0, or nelems */
 /* heap bitmap: mark the first ptrwords words of [p, p+size) as pointers, the rest scalar */
 void heapbits_set_type(heap_t *h, uintptr_t p, size_t size, size_t ptrwords);
 bool heapbits_is_pointer(const heap_t *h, uintptr_t wordaddr);
 
 /* "mcentral.c" */
 void mcentral_init(mcentral_t *c, spanclass_t sc);
-mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c);  /* a span with a free slot, or NULL */
+/* A span with a free slot (freeindex = lowest free slot), or NULL (NOMEM).
+ * Lazy mode: sweeps unswept spans of the class with
+ * mgcsweep_sweep(h, s, true) while holding c->lock, so a preserving sweep
+ * must not take c->lock or free the span; it is called without c->lock
+ * held only around mheap_alloc (which may reclaim, i.e. sweep). */
+mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c);
+/* The P gives the span back; a stale one (sweepgen == sg + 1) is swept with
+ * mgcsweep_sweep(h, s, false) without c->lock held. */
 void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s);
-/* Sweep returns a span here (see mgcsweep.c); may free it to the heap. */
+/* Sweep or explicit free returns a span here (c->lock held). s is INUSE
+ * and not cached by a P; its allocCount is already updated. It is taken
+ * off whatever list holds it and goes to the swept partial or full set, or
+ * to the page heap when empty (mheap_free, so the lock order is mcentral
+ * then mheap). wasempty: the span was full before (Go's name); checked. */
 void mcentral_free_span_locked(heap_t *h, mcentral_t *c, mspan_t *s, bool wasempty);
 
 /* "mcache.c" */
@@ -368,7 +390,14 @@ void mcache_flush_stats(heap_t *h, mcache_t *c);
 void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t stack, alloc_err_t *err);
 
 /* "mstats.c" */
-void mstats_reset(heap_t *h);
+/* Object counters (see heap_stats_t): mcaches count allocations locally
+ * (nmalloc_local, tinyAllocs) and flush them into h->stats; frees and large
+ * allocations are added to h->stats at once through these (atomic, any
+ * thread, any lock held). heap_read_stats derives the totals. */
+void mstats_note_small_free(heap_t *h, int sizeclass, uint64_t n);
+void mstats_note_large_alloc(heap_t *h, uintptr_t bytes);
+void mstats_note_large_free(heap_t *h, uintptr_t bytes);
+void mstats_reset(heap_t *h);  /* zeroes the object counters only */
 
 /* "mspecial.c" (span mode) */
 bool mspecial_add(heap_t *h, uintptr_t p, special_t *s);        /* false: (offset, kind) exists */
