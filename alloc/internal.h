@@ -418,8 +418,9 @@ void mprof_gc(heap_t *h);
 int64_t mprof_next_sample(heap_t *h);
 
 /* "mgc.c": heap_new calls mgc_init after mheap_init; heap_reset calls
- * mgc_reset after persistent_reset/mheap_reset (it forgets every pointer the
- * GC, finalizer, profile and legacy state hold into persistent memory). */
+ * mgc_reset BEFORE mheap_reset and persistent_reset (it clears the legacy
+ * special bits it set, then forgets every pointer the GC, finalizer, profile
+ * and legacy state hold into persistent memory). */
 void mgc_init(heap_t *h);
 void mgc_reset(heap_t *h);
 
