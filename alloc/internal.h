@@ -365,8 +365,9 @@ bool heapbits_is_pointer(const heap_t *h, uintptr_t wordaddr);
 /* "mcentral.c" */
 void mcentral_init(mcentral_t *c, spanclass_t sc);
 /* A span with a free slot (freeindex = lowest free slot), or NULL (NOMEM).
- * Lazy mode: sweeps unswept spans of the class with
- * mgcsweep_sweep(h, s, true) while holding c->lock, so a preserving sweep
+ * Lazy mode: sweeps unswept spans of the class as Go's tryAcquire + sweep:
+ * s->sweepgen = sg - 1, then mgcsweep_sweep(h, s, true), while holding
+ * c->lock, so a preserving sweep
  * must not take c->lock or free the span; it is called without c->lock
  * held only around mheap_alloc (which may reclaim, i.e. sweep). */
 mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c);
