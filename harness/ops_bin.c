@@ -1,0 +1,403 @@
+/*
+ * The binary form of the op language: what fuzzers mutate. Every byte
+ * string is a program (harness/OPS.md has the encoding table):
+ *   - an opcode byte b selects opbin_table[b % OPBIN_NCODES];
+ *   - its operands follow; bytes past the end read as zero;
+ *   - objects are selectors into the live set, resolved when the op runs;
+ *   - sizes are biased toward the edges that matter (0, tiny, class
+ *     boundaries, 32 KiB, pages, multi-page), and every exact value has an
+ *     escape form so that text programs can be assembled (opbin_encode).
+ * Decoding a record is context free, so mutators can split a program into
+ * records (opbin_split) and recombine them without understanding them.
+ */
+#include "harness/ops.h"
+#include "alloc/alloc.h"
+#include "alloc/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Weighted: allocation, stores and frees are what reach the interesting
+ * states, so they get more opcode values. The first index of a code is the
+ * canonical one opbin_encode writes. */
+const uint8_t opbin_table[OPBIN_NCODES] = {
+	OP_ALLOC, OP_FREE, OP_STORE, OP_ROOT, OP_SETFIN, OP_CLEARFIN, OP_GC,
+	OP_SWEEP, OP_RUNFIN, OP_PROC, OP_PROFRATE, OP_STACK, OP_CHECK, OP_SCAVENGE,
+	OP_ALLOC, OP_ALLOC, OP_FREE, OP_STORE, OP_SETFIN, OP_GC,
+};
+
+static const char *const layouts[OP__COUNT] = {
+	[OP_ALLOC] = "zp", [OP_FREE] = "o", [OP_ROOT] = "stf", [OP_STORE] = "oitf",
+	[OP_SETFIN] = "ofa", [OP_CLEARFIN] = "o", [OP_GC] = "", [OP_SWEEP] = "n",
+	[OP_RUNFIN] = "", [OP_PROC] = "n", [OP_PROFRATE] = "r", [OP_STACK] = "n",
+	[OP_CHECK] = "", [OP_SCAVENGE] = "",
+};
+
+const char *opbin_layout(op_code_t c)
+{
+	return (unsigned)c < OP__COUNT && layouts[c] ? layouts[c] : "";
+}
+
+/* Reader: bytes past the end read as zero; pos may run past n. */
+typedef struct rd { const uint8_t *d; size_t n, pos; } rd_t;
+static uint8_t rd8(rd_t *r) { uint8_t v = r->pos < r->n ? r->d[r->pos] : 0; r->pos++; return v; }
+static uint32_t rd16(rd_t *r) { uint32_t lo = rd8(r); return lo | (uint32_t)rd8(r) << 8; }
+static uint32_t rd32(rd_t *r) { uint32_t lo = rd16(r); return lo | rd16(r) << 16; }
+
+/* Escape bytes. */
+#define Z_EXACT 0xff   /* size: 4-byte exact */
+#define P_ALL   0xfc   /* ptrs: every word */
+#define P_EXACT 0xfd   /* ptrs: 4-byte exact (may exceed size/8: BADARG) */
+#define P_OVER  0xfe   /* ptrs: size/8 + 1 (BADARG) */
+#define S_WIDE  0xfe   /* selector: 2-byte index */
+#define S_NIL   0xff   /* target selector: nil (a subject reads it as 255) */
+#define F_EXACT 0xff   /* offset: 4-byte exact */
+#define R_EXACT 0xff   /* profile rate: 4-byte exact */
+
+/* size operand: two bytes k,x; kind = k >> 5, lo = k & 31, v = lo << 8 | x */
+static uint64_t read_size(rd_t *r)
+{
+	uint8_t k = rd8(r);
+	if (k == Z_EXACT)
+		return rd32(r);
+	uint8_t x = rd8(r);
+	uint32_t lo = k & 31, v = lo << 8 | x;
+	int c = 1 + (int)(v % (NUM_SIZE_CLASSES - 1));
+	switch (k >> 5) {
+	case 0: return lo;                                  /* 0..31: zero, tiny, 16 */
+	case 1: {                                           /* a class size -2..+2 */
+		int64_t s = (int64_t)class_to_size[1 + x % (NUM_SIZE_CLASSES - 1)] + (int64_t)(lo % 5) - 2;
+		return s < 0 ? 0 : (uint64_t)s;
+	}
+	case 2: return 1 + v % 1024;                        /* small */
+	case 3: return 1 + (v * 37u) % MAX_SMALL_SIZE;      /* any small size */
+	case 4: return MAX_SMALL_SIZE - 16 + v % 33;        /* around 32 KiB */
+	case 5: return (1 + lo % 8) * PAGE_SIZE + x % 5 - 2; /* a few pages -2..+2 */
+	case 6: return (1 + v % 512) * PAGE_SIZE;           /* multi-page, up to 4 MiB */
+	default: return class_to_size[c];                   /* exactly a class size */
+	}
+}
+
+static uint64_t read_ptrs(rd_t *r, uint64_t size)
+{
+	uint8_t k = rd8(r);
+	uint64_t words = size / PTR_SIZE;
+	if (k < 128)
+		return 0;
+	switch (k) {
+	case P_ALL: return words;
+	case P_EXACT: return rd32(r);
+	case P_OVER: return words + 1;
+	case 0xff: return words;
+	default: return (uint64_t)(k - 127) < words ? (uint64_t)(k - 127) : words;
+	}
+}
+
+static uint32_t read_sel(rd_t *r, bool target)
+{
+	uint8_t k = rd8(r);
+	if (k == S_WIDE)
+		return rd16(r);
+	if (k == S_NIL && target)
+		return SEL_NIL;
+	return k;
+}
+
+static uint64_t read_off(rd_t *r)
+{
+	uint8_t k = rd8(r);
+	if (k == F_EXACT)
+		return rd32(r);
+	return k < 160 ? 0 : (uint64_t)(k - 159);
+}
+
+static const uint64_t rates[8] = { 0, 1, 16, 64, 512, 4096, 65536, 524288 };
+
+size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw)
+{
+	rd_t r = { data, n, 0 };
+	memset(raw, 0, sizeof *raw);
+	raw->at = at;
+	raw->code = opbin_table[rd8(&r) % OPBIN_NCODES];
+	raw->sel2 = SEL_NIL;
+	switch ((op_code_t)raw->code) {
+	case OP_ALLOC:
+		raw->a = read_size(&r);
+		raw->b = read_ptrs(&r, raw->a);
+		break;
+	case OP_FREE:
+	case OP_CLEARFIN:
+		raw->sel = read_sel(&r, false);
+		break;
+	case OP_ROOT:
+		raw->a = rd8(&r) % HEAP_NROOTS;
+		raw->sel2 = read_sel(&r, true);
+		raw->off2 = read_off(&r);
+		break;
+	case OP_STORE:
+		raw->sel = read_sel(&r, false);
+		raw->a = rd16(&r);
+		raw->sel2 = read_sel(&r, true);
+		raw->off2 = read_off(&r);
+		break;
+	case OP_SETFIN: {
+		raw->sel = read_sel(&r, false);
+		raw->off = read_off(&r);
+		uint8_t act = rd8(&r);
+		raw->action = (act & 3) == 2 ? FIN_RESURRECT : (act & 3) == 3 ? FIN_REFIN : FIN_KEEP;
+		raw->a = raw->action == FIN_RESURRECT ? (uint64_t)(act >> 2) % HEAP_NROOTS : 0;
+		break;
+	}
+	case OP_SWEEP:
+		raw->a = rd8(&r);
+		break;
+	case OP_PROC:
+		raw->a = rd8(&r) % 5;  /* P 4 is out of range for the default 4 Ps */
+		break;
+	case OP_PROFRATE: {
+		uint8_t k = rd8(&r);
+		raw->a = k == R_EXACT ? rd32(&r) : rates[k % 8];
+		break;
+	}
+	case OP_STACK:
+		raw->a = rd8(&r);
+		break;
+	default:
+		break;
+	}
+	return r.pos < n ? r.pos : n;
+}
+
+size_t opbin_reclen(const uint8_t *data, size_t n)
+{
+	opbin_raw_t raw;
+	return opbin_decode(data, n, 0, &raw);
+}
+
+size_t opbin_split(const uint8_t *data, size_t n, opbin_rec_t *recs, size_t max)
+{
+	size_t count = 0;
+	for (size_t at = 0; at < n;) {
+		size_t len = opbin_reclen(data + at, n - at);
+		if (count < max)
+			recs[count] = (opbin_rec_t){ (uint32_t)at, (uint32_t)len };
+		count++;
+		at += len;
+	}
+	return count;
+}
+
+/* ---- resolution against the live set ---- */
+
+static int32_t pick(const opbin_ctx_t *ctx, uint32_t sel)
+{
+	return ctx->live[ctx->nlive - 1 - sel % ctx->nlive];
+}
+
+bool opbin_resolve(const opbin_raw_t *raw, const opbin_ctx_t *ctx, int32_t new_obj, op_t *op)
+{
+	memset(op, 0, sizeof *op);
+	op->code = raw->code;
+	op->action = raw->action;
+	op->line = raw->at;
+	op->a = raw->a;
+	op->b = raw->b;
+	op->obj = op->obj2 = OBJ_NONE;
+	switch ((op_code_t)raw->code) {
+	case OP_ALLOC:
+		op->obj = new_obj;
+		return true;
+	case OP_FREE:
+	case OP_CLEARFIN:
+	case OP_SETFIN:
+	case OP_STORE:
+		if (!ctx->nlive)
+			return false;
+		op->obj = pick(ctx, raw->sel);
+		if (raw->code == OP_SETFIN)
+			op->off = ctx->size[op->obj] ? raw->off % ctx->size[op->obj] : 0;
+		if (raw->code == OP_STORE) {
+			if (!ctx->ptrs[op->obj])
+				return false;
+			op->a = raw->a % ctx->ptrs[op->obj];
+		}
+		if (raw->code != OP_STORE)
+			return true;
+		__attribute__((fallthrough)); /* to the target */
+	case OP_ROOT:
+		if (raw->sel2 == SEL_NIL || !ctx->nlive)
+			return true;
+		op->obj2 = pick(ctx, raw->sel2);
+		op->off2 = ctx->size[op->obj2] ? raw->off2 % ctx->size[op->obj2] : 0;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* ---- encoding ---- */
+
+void opbuf_put(opbuf_t *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		while (b->len + n > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 256;
+		b->buf = realloc(b->buf, b->cap);
+		if (!b->buf)
+			abort();
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+void opbuf_free(opbuf_t *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof *b);
+}
+
+static void put8(opbuf_t *b, unsigned v) { uint8_t c = (uint8_t)v; opbuf_put(b, &c, 1); }
+static void put16(opbuf_t *b, uint32_t v) { put8(b, v & 0xff); put8(b, v >> 8); }
+static void put32(opbuf_t *b, uint32_t v) { put16(b, v & 0xffff); put16(b, v >> 16); }
+
+/* Position of obj counting from the newest live object. */
+static bool sel_of(const opbin_ctx_t *ctx, int32_t obj, uint32_t *k)
+{
+	size_t lo = 0, hi = ctx->nlive;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ctx->live[mid] < obj)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ctx->nlive || ctx->live[lo] != obj || ctx->nlive - 1 - lo > 0xffff)
+		return false;
+	*k = (uint32_t)(ctx->nlive - 1 - lo);
+	return true;
+}
+
+static void put_sel(opbuf_t *b, uint32_t k)
+{
+	if (k < S_WIDE) {
+		put8(b, k);
+	} else {
+		put8(b, S_WIDE);
+		put16(b, k);
+	}
+}
+
+static void put_off(opbuf_t *b, uint64_t off)
+{
+	if (off == 0) {
+		put8(b, 0);
+	} else if (off <= 255 - 160) {
+		put8(b, (unsigned)(off + 159));
+	} else {
+		put8(b, F_EXACT);
+		put32(b, (uint32_t)off);
+	}
+}
+
+static bool put_target(opbuf_t *b, const opbin_ctx_t *ctx, int32_t obj, uint64_t off)
+{
+	uint32_t k;
+	if (obj == OBJ_NONE) {
+		put8(b, S_NIL);
+		put8(b, 0);
+		return true;
+	}
+	if (!sel_of(ctx, obj, &k) || off > UINT32_MAX)
+		return false;
+	put_sel(b, k);
+	put_off(b, off);
+	return true;
+}
+
+static unsigned canonical_opcode(op_code_t c)
+{
+	for (unsigned i = 0; i < OPBIN_NCODES; i++)
+		if (opbin_table[i] == c)
+			return i;
+	return 0;
+}
+
+bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
+{
+	if (op_is_expect(op->code))
+		return true;
+	opbuf_t b = { 0 };
+	uint32_t k;
+	bool ok = true;
+	put8(&b, canonical_opcode(op->code));
+	switch ((op_code_t)op->code) {
+	case OP_ALLOC:
+		if (op->a > UINT32_MAX || op->b > UINT32_MAX) {
+			ok = false;
+			break;
+		}
+		put8(&b, Z_EXACT);
+		put32(&b, (uint32_t)op->a);
+		if (op->b == 0)
+			put8(&b, 0);
+		else if (op->b < op->a / PTR_SIZE && op->b <= P_ALL - 1 - 127)
+			put8(&b, (unsigned)(op->b + 127));
+		else if (op->b == op->a / PTR_SIZE)
+			put8(&b, P_ALL);
+		else {
+			put8(&b, P_EXACT);
+			put32(&b, (uint32_t)op->b);
+		}
+		break;
+	case OP_FREE:
+	case OP_CLEARFIN:
+		ok = sel_of(ctx, op->obj, &k);
+		put_sel(&b, k);
+		break;
+	case OP_ROOT:
+		put8(&b, (unsigned)op->a);
+		ok = put_target(&b, ctx, op->obj2, op->off2);
+		break;
+	case OP_STORE:
+		ok = sel_of(ctx, op->obj, &k) && op->a <= 0xffff;
+		put_sel(&b, k);
+		put16(&b, (uint32_t)op->a);
+		ok = ok && put_target(&b, ctx, op->obj2, op->off2);
+		break;
+	case OP_SETFIN:
+		ok = sel_of(ctx, op->obj, &k) && op->off <= UINT32_MAX;
+		put_sel(&b, k);
+		put_off(&b, op->off);
+		put8(&b, op->action == FIN_RESURRECT ? (unsigned)(op->a << 2 | 2) :
+		         op->action == FIN_REFIN ? 3 : 0);
+		break;
+	case OP_SWEEP:
+	case OP_STACK:
+		ok = op->a <= 255;
+		put8(&b, (unsigned)op->a);
+		break;
+	case OP_PROC:
+		ok = op->a < 5;
+		put8(&b, (unsigned)op->a);
+		break;
+	case OP_PROFRATE: {
+		unsigned i = 0;
+		while (i < 8 && rates[i] != op->a)
+			i++;
+		if (i < 8) {
+			put8(&b, i);
+		} else {
+			ok = op->a <= UINT32_MAX;
+			put8(&b, R_EXACT);
+			put32(&b, (uint32_t)op->a);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	if (ok)
+		opbuf_put(out, b.buf, b.len);
+	opbuf_free(&b);
+	return ok;
+}
