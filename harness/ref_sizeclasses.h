@@ -51,6 +51,8 @@ static inline int ref_sizeclasses_load(ref_sizeclasses_t *r, const char *refdir,
 {
 	char path[4096];
 	const char *env = getenv("AF_REFERENCE_DIR");
+	if (env && !env[0])
+		env = NULL;
 	for (int i = 0; i < (env ? 1 : 2); i++) {
 		if (i == 0)
 			snprintf(path, sizeof path, "%s/go-sizeclasses.tsv", env ? env : refdir);
