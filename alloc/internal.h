@@ -438,5 +438,8 @@ void mlegacy_reset(heap_t *h);
 
 /* "mcheck.c" */
 void mcheck_destroy(heap_t *h);
+/* heap_check without stopping at the first violation: fills out[0..max)
+ * and returns how many violations there were (0 = clean). */
+size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max);
 
 #endif

@@ -1,0 +1,749 @@
+/*
+ * The heap checker: Go's ReadMemStatsSlow (recompute the stats by walking the
+ * heap and compare them with the fast counters) combined with mimalloc's
+ * _mi_page_is_valid (prove every structural invariant of every page). See
+ * malloc.c for the overview and internal.h for the invariants themselves.
+ *
+ * It reads the heap and never writes it (apart from its own scratch in
+ * h->check); it never throws and never aborts. A pointer found in a list, an
+ * mcache or the finalizer queue is dereferenced only after it is known to be
+ * a span of the span map (or a committed heap address), so a corrupted link
+ * is reported, not followed. The caller stops the world: no other thread may
+ * use the heap during the check, and no lock is taken.
+ *
+ * Each violation has a short stable name (heap_check_report_t.invariant);
+ * checks run from local to global (span map, each span, lists, mcaches,
+ * specials, finalizer queue, profile, stats), so the first name is the most
+ * direct cause. The names:
+ *
+ *   committed_range      arena_start/arena_used/arena_end disordered or
+ *                        misaligned, or a committed page has no arena
+ *   spanmap_hole         a committed page where a span should start maps to
+ *                        no span, or to one that does not start there
+ *   span_state           a span in the map that is neither INUSE nor FREE
+ *   span_bounds          a span of 0 pages or extending past committed memory
+ *   spanmap_inuse        a page of an in-use span maps to another span
+ *   spanmap_free_ends    the last page of a free run does not map to it
+ *   free_adjacent        two free runs touch (they should have coalesced)
+ *   span_geometry        spanclass, elemsize, nelems, npages, divmagic or the
+ *                        large flag disagree with the size class table
+ *   limit                limit is not the end of the last object, or objects
+ *                        straddle the span end
+ *   bits_storage         allocbits/gcmarkbits are not bits[0]/bits[1]
+ *   allocbits_tail       an allocbit set at or beyond nelems
+ *   alloccount           allocCount != popcount(allocbits)
+ *   freeindex            freeindex > nelems
+ *   alloccache           the cache offers a slot whose allocbit is set, or
+ *                        (span not cached by a P) disagrees with allocbits
+ *   tinybits             tinybits not a subset of allocbits, or set outside
+ *                        the tiny span class
+ *   large_object         an in-use large span without exactly one object
+ *   markbits             gcmarkbits set on a swept span outside a GC
+ *   sweepgen             a span's sweepgen is not a legal state for where it
+ *                        is (internal.h's table; cached: sg+1/sg+3; else sg,
+ *                        or sg-2 while a lazy sweep is unfinished)
+ *   list_link            a span list is broken: a member that is no span, a
+ *                        wrong prev/list pointer, a wrong first/last/n, a
+ *                        cycle, or members != spans claiming the list
+ *   free_list            a free run not on free[npages] / freelarge, or an
+ *                        in-use span on a free list
+ *   large_list           an in-use large span not on h->large
+ *   central_list         an uncached small span not in its class's mcentral
+ *   central_set          a span in the swept/unswept set that disagrees with
+ *                        its sweepgen, a swept partial span with no free slot
+ *                        or a swept full span with one
+ *   mcache               an mcache slot holds a span it does not own (wrong
+ *                        class, cachedby, state), or a span claims an mcache
+ *                        that does not hold it
+ *   mcache_tiny          a P's tiny block is not an allocated tiny slot of a
+ *                        span class (2, noscan) span, or tinyoffset > 16
+ *   emptyspan            the mcache placeholder can allocate
+ *   specials_order       a span's specials not strictly sorted by
+ *                        (offset, kind), or of an unknown kind
+ *   specials_object      a special on a free span, outside the objects, on a
+ *                        free slot, or (profile / non-tiny) not at an object start
+ *   specials_count       the special record pools' in-use bytes disagree with
+ *                        the records found on the spans
+ *   finq_object          a queued finalizer whose object is not allocated, or
+ *                        whose fn is 0
+ *   finq_count           nfinq != records in the queue
+ *   profile_bucket       a bucket with frees > allocs (or bytes), or a profile
+ *                        special pointing at no bucket
+ *   profile_live         a bucket's allocs - frees (recent included) differs
+ *                        from its live profile specials (span mode)
+ *   stats_objects        heap_objects or nmalloc - tiny_allocs - nfree differs
+ *                        from the live blocks found
+ *   stats_bytes          heap_alloc differs from the live bytes found
+ *   stats_class          by_class_nmalloc - by_class_nfree differs from the
+ *                        live blocks of that class
+ *   stats_large          the large counters differ from the large spans found
+ *   stats_pages          heap_inuse/idle/released/sys differ from the spans
+ *   stats_numgc          numgc differs from the heap's
+ */
+#include "alloc/internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Scratch kept across checks (sized by the largest heap seen). */
+struct mcheck_scratch {
+	mspan_t **spans;        /* spans of the map, in address order */
+	mspan_t **byptr;        /* the same, sorted by record pointer (lookups) */
+	size_t nspans, cap;
+	bucket_t **buckets;     /* profile buckets, sorted by address */
+	uint64_t *bucket_live;  /* profile specials per bucket */
+	size_t nbuckets;
+};
+#define MAX_BUCKETS ((size_t)1 << 24)
+
+/* Lists, numbered so claims can be counted: free[0..127], freelarge, large,
+ * then partial[0], partial[1], full[0], full[1] of each mcentral. */
+enum {
+	L_FREELARGE = FREE_LIST_PAGES,
+	L_LARGE,
+	L_CENTRAL,
+	L_COUNT = L_CENTRAL + NUM_SPAN_CLASSES * 4,
+};
+
+typedef struct checker {
+	heap_t *h;
+	heap_check_report_t *out;
+	size_t max, nviol;
+	struct mcheck_scratch *sc;
+	uint32_t claims[L_COUNT];
+	/* recomputed by the walk */
+	uint64_t live_class[NUM_SIZE_CLASSES], live_bytes, live_objects;
+	uint64_t nlarge, large_bytes;
+	uint64_t inuse_pages, free_pages, released_pages;
+	uint64_t nfinspecials, nprofspecials;
+} checker_t;
+
+static void violation(checker_t *k, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void violation(checker_t *k, const char *name, const char *fmt, ...)
+{
+	if (k->nviol < k->max) {
+		heap_check_report_t *r = &k->out[k->nviol];
+		snprintf(r->invariant, sizeof r->invariant, "%s", name);
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+		va_end(ap);
+	}
+	k->nviol++;
+}
+
+#define ADDR(x) ((unsigned long)(x))
+
+/* ---- span map ---- */
+
+static mspan_t *map_at(const heap_t *h, uintptr_t p)
+{
+	if (p < h->arena_start || p >= h->arena_end)
+		return NULL;
+	heaparena_t *a = mheap_arena_of(h, p);
+	return a ? a->spans[(p & (ARENA_BYTES - 1)) >> PAGE_SHIFT] : NULL;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Is s a span record of the map? Anything else is not dereferenced. */
+static bool known_span(const checker_t *k, const mspan_t *s)
+{
+	return s && bsearch(&s, k->sc->byptr, k->sc->nspans, sizeof s, ptr_cmp) != NULL;
+}
+
+/* The list number of l, or -1 if l is none of the heap's lists. */
+static int list_index(const heap_t *h, const mspan_list_t *l)
+{
+	uintptr_t p = (uintptr_t)l;
+	uintptr_t f0 = (uintptr_t)&h->free[0], c0 = (uintptr_t)&h->central[0];
+	if (p >= f0 && p < (uintptr_t)&h->free[FREE_LIST_PAGES] && (p - f0) % sizeof *l == 0)
+		return (int)((p - f0) / sizeof *l);
+	if (l == &h->freelarge)
+		return L_FREELARGE;
+	if (l == &h->large)
+		return L_LARGE;
+	if (p >= c0 && p < (uintptr_t)&h->central[NUM_SPAN_CLASSES]) {
+		const mcentral_t *c = &h->central[(p - c0) / sizeof(mcentral_t)];
+		int base = L_CENTRAL + (int)(c - h->central) * 4;
+		for (int i = 0; i < 2; i++) {
+			if (l == &c->partial[i])
+				return base + i;
+			if (l == &c->full[i])
+				return base + 2 + i;
+		}
+	}
+	return -1;
+}
+
+static mspan_list_t *list_at(heap_t *h, int i)
+{
+	if (i < FREE_LIST_PAGES)
+		return &h->free[i];
+	if (i == L_FREELARGE)
+		return &h->freelarge;
+	if (i == L_LARGE)
+		return &h->large;
+	mcentral_t *c = &h->central[(i - L_CENTRAL) / 4];
+	int j = (i - L_CENTRAL) % 4;
+	return j < 2 ? &c->partial[j] : &c->full[j - 2];
+}
+
+/* Walks [arena_start, arena_used) span by span: the spans must tile it. */
+static void check_span_map(checker_t *k)
+{
+	heap_t *h = k->h;
+	struct mcheck_scratch *sc = k->sc;
+	sc->nspans = 0;
+	if (h->arena_start > h->arena_used || h->arena_used > h->arena_end ||
+	    (h->arena_start & (ARENA_BYTES - 1)) || (h->arena_used & PAGE_MASK)) {
+		violation(k, "committed_range", "arena [%#lx, used %#lx, end %#lx)",
+			  ADDR(h->arena_start), ADDR(h->arena_used), ADDR(h->arena_end));
+		return;
+	}
+	for (uintptr_t a = h->arena_start; a < h->arena_used; a += ARENA_BYTES)
+		if (mheap_arena_of(h, a) == NULL) {
+			violation(k, "committed_range", "committed %#lx has no arena", ADDR(a));
+			return;
+		}
+	mspan_t *prev = NULL;
+	uintptr_t p = h->arena_start;
+	while (p < h->arena_used) {
+		mspan_t *s = map_at(h, p);
+		if (s == NULL || s->startaddr != p) {
+			violation(k, "spanmap_hole", "page %#lx maps to %p (start %#lx)", ADDR(p),
+				  (void *)s, s ? ADDR(s->startaddr) : 0UL);
+			p += PAGE_SIZE;
+			prev = NULL;
+			continue;
+		}
+		uintptr_t left = (h->arena_used - p) / PAGE_SIZE;
+		if (s->npages == 0 || s->npages > left) {
+			violation(k, "span_bounds", "span %#lx npages %lu, %lu committed pages left",
+				  ADDR(p), ADDR(s->npages), ADDR(left));
+			p += PAGE_SIZE;
+			prev = NULL;
+			continue;
+		}
+		if (sc->nspans == sc->cap) {
+			size_t cap = sc->cap ? 2 * sc->cap : 256;
+			mspan_t **a = realloc(sc->spans, cap * sizeof *a), **b = realloc(sc->byptr, cap * sizeof *b);
+			if (a)
+				sc->spans = a;
+			if (b)
+				sc->byptr = b;
+			if (!a || !b) {
+				violation(k, "committed_range", "checker out of memory");
+				return;
+			}
+			sc->cap = cap;
+		}
+		sc->spans[sc->nspans++] = s;
+		uintptr_t end = p + s->npages * PAGE_SIZE;
+		if (s->state == MSPAN_INUSE) {
+			for (uintptr_t q = p + PAGE_SIZE; q < end; q += PAGE_SIZE)
+				if (map_at(h, q) != s) {
+					violation(k, "spanmap_inuse", "span %#lx+%lu: page %#lx maps to %p",
+						  ADDR(p), ADDR(s->npages), ADDR(q), (void *)map_at(h, q));
+					break;
+				}
+		} else if (s->state == MSPAN_FREE) {
+			if (map_at(h, end - PAGE_SIZE) != s)
+				violation(k, "spanmap_free_ends", "free run %#lx+%lu: last page maps to %p",
+					  ADDR(p), ADDR(s->npages), (void *)map_at(h, end - PAGE_SIZE));
+			if (prev && prev->state == MSPAN_FREE)
+				violation(k, "free_adjacent", "free runs %#lx+%lu and %#lx+%lu",
+					  ADDR(prev->startaddr), ADDR(prev->npages), ADDR(p), ADDR(s->npages));
+		} else {
+			violation(k, "span_state", "span %#lx state %u", ADDR(p), s->state);
+		}
+		prev = s;
+		p = end;
+	}
+	memcpy(sc->byptr, sc->spans, sc->nspans * sizeof *sc->spans);
+	qsort(sc->byptr, sc->nspans, sizeof *sc->byptr, ptr_cmp);
+}
+
+/* ---- one span ---- */
+
+/* Safe to index the bitmaps by objindex? (check_span_objects says why not.) */
+static bool span_sane(const mspan_t *s)
+{
+	return s->nelems <= MAX_OBJS_PER_SPAN && s->limit >= s->startaddr &&
+	       s->limit <= s->startaddr + s->npages * PAGE_SIZE &&
+	       (s->allocbits == s->bits[0] || s->allocbits == s->bits[1]);
+}
+
+static unsigned popcount_bits(const uint64_t *b, uintptr_t n)
+{
+	unsigned c = 0;
+	for (uintptr_t w = 0; w < n / 64; w++)
+		c += (unsigned)__builtin_popcountll(b[w]);
+	if (n % 64)
+		c += (unsigned)__builtin_popcountll(b[n / 64] & (((uint64_t)1 << (n % 64)) - 1));
+	return c;
+}
+
+/* Size class table, bitmaps, counts, alloccache: the object invariants. */
+static void check_span_objects(checker_t *k, mspan_t *s)
+{
+	unsigned long a = ADDR(s->startaddr);
+	int cls = spanclass_sizeclass(s->spanclass);
+	uintptr_t spanbytes = s->npages * PAGE_SIZE;
+	bool geom_ok;
+	if (cls == 0)
+		geom_ok = s->large && s->elemsize == spanbytes && s->nelems == 1 && s->divmagic == 0;
+	else
+		geom_ok = cls < NUM_SIZE_CLASSES && !s->large && s->elemsize == class_to_size[cls] &&
+			  s->npages == class_to_allocnpages[cls] &&
+			  s->nelems == spanbytes / s->elemsize && s->divmagic == class_to_divmagic[cls];
+	if (!geom_ok) {
+		violation(k, "span_geometry", "span %#lx class %d large %u elemsize %lu nelems %u npages %lu divmagic %u",
+			  a, cls, s->large, ADDR(s->elemsize), s->nelems, ADDR(s->npages), s->divmagic);
+		return;   /* nothing below is meaningful */
+	}
+	if (s->limit != s->startaddr + (uintptr_t)s->nelems * s->elemsize ||
+	    s->limit > s->startaddr + spanbytes)
+		violation(k, "limit", "span %#lx limit %#lx, %u objects of %lu", a, ADDR(s->limit),
+			  s->nelems, ADDR(s->elemsize));
+	if (s->allocbits == s->gcmarkbits ||
+	    (s->allocbits != s->bits[0] && s->allocbits != s->bits[1]) ||
+	    (s->gcmarkbits != s->bits[0] && s->gcmarkbits != s->bits[1])) {
+		violation(k, "bits_storage", "span %#lx allocbits %p gcmarkbits %p bits %p", a,
+			  (void *)s->allocbits, (void *)s->gcmarkbits, (void *)s->bits);
+		return;
+	}
+	uintptr_t n = s->nelems;
+	for (uintptr_t i = n; i < MAX_OBJS_PER_SPAN; i++)
+		if (bit_get(s->allocbits, i)) {
+			violation(k, "allocbits_tail", "span %#lx allocbit %lu set, nelems %lu", a, ADDR(i), ADDR(n));
+			break;
+		}
+	unsigned pop = popcount_bits(s->allocbits, n);
+	if (pop != s->allocCount)
+		violation(k, "alloccount", "span %#lx allocCount %u, %u allocbits set", a, s->allocCount, pop);
+	if (s->freeindex > n) {
+		violation(k, "freeindex", "span %#lx freeindex %u > nelems %lu", a, s->freeindex, ADDR(n));
+	} else {
+		/* The window from freeindex to the end of its 64-slot word, cut at nelems. */
+		uintptr_t fi = s->freeindex, w = 64 - fi % 64;
+		if (fi + w > n)
+			w = n - fi;
+		if (cls == 0)
+			w = 0;   /* a large span never allocates through its cache */
+		for (uintptr_t i = 0; i < w; i++) {
+			bool offered = (s->alloccache >> i) & 1, allocated = bit_get(s->allocbits, fi + i);
+			if ((offered && allocated) || (s->cachedby < 0 && !offered && !allocated)) {
+				violation(k, "alloccache", "span %#lx freeindex %lu alloccache %#llx: slot %lu allocbit %d",
+					  a, ADDR(fi), (unsigned long long)s->alloccache, ADDR(fi + i), allocated);
+				break;
+			}
+		}
+	}
+	bool tinyclass = s->spanclass == make_spanclass(TINY_SIZE_CLASS, true);
+	for (int w = 0; w < 8; w++) {
+		uint64_t stray = s->tinybits[w] & (tinyclass ? ~s->allocbits[w] : ~(uint64_t)0);
+		if (stray) {
+			violation(k, "tinybits", "span %#lx class %d tinybits word %d %#llx allocbits %#llx", a,
+				  s->spanclass, w, (unsigned long long)s->tinybits[w],
+				  (unsigned long long)s->allocbits[w]);
+			break;
+		}
+	}
+	if (cls == 0 && s->allocCount != 1)
+		violation(k, "large_object", "large span %#lx allocCount %u", a, s->allocCount);
+
+	uint32_t sg = k->h->sweepgen;
+	bool swept = s->sweepgen == sg || s->sweepgen == sg + 3;
+	if (swept && !k->h->ingc)
+		for (int w = 0; w < ALLOC_BITS_WORDS; w++)
+			if (s->gcmarkbits[w]) {
+				violation(k, "markbits", "span %#lx gcmarkbits word %d %#llx outside a GC", a, w,
+					  (unsigned long long)s->gcmarkbits[w]);
+				break;
+			}
+
+	/* stats as the walk sees them */
+	if (cls == 0) {
+		k->nlarge++;
+		k->large_bytes += s->elemsize;
+	} else {
+		k->live_class[cls] += s->allocCount;
+		k->live_objects += s->allocCount;
+		k->live_bytes += (uint64_t)s->allocCount * s->elemsize;
+	}
+}
+
+/* Where the span is kept (free lists, h->large, an mcentral set, an mcache)
+ * and whether its sweepgen fits there. */
+static void check_span_home(checker_t *k, mspan_t *s)
+{
+	heap_t *h = k->h;
+	unsigned long a = ADDR(s->startaddr);
+	uint32_t sg = h->sweepgen;
+	bool unswept_ok = h->cfg.sweep == HEAP_SWEEP_LAZY && !h->sweepdone;
+	int li = s->list ? list_index(h, s->list) : -1;
+	if (s->list && li < 0) {
+		violation(k, "list_link", "span %#lx list %p is no heap list", a, (void *)s->list);
+		return;
+	}
+	if (li >= 0)
+		k->claims[li]++;
+
+	if (s->state == MSPAN_FREE) {
+		int want = s->npages < FREE_LIST_PAGES ? (int)s->npages : L_FREELARGE;
+		if (li != want || s->cachedby != -1)
+			violation(k, "free_list", "free run %#lx+%lu on list %d (want %d), cachedby %d", a,
+				  ADDR(s->npages), li, want, s->cachedby);
+		if (s->npreleased > s->npages)
+			violation(k, "stats_pages", "free run %#lx+%lu npreleased %lu", a, ADDR(s->npages),
+				  ADDR(s->npreleased));
+		if (s->specials)
+			violation(k, "specials_object", "free run %#lx has specials", a);
+		k->free_pages += s->npages;
+		k->released_pages += s->npreleased < s->npages ? s->npreleased : s->npages;
+		return;
+	}
+	if (s->state != MSPAN_INUSE)
+		return;
+	k->inuse_pages += s->npages;
+	if (li >= 0 && li < L_LARGE) {
+		violation(k, "free_list", "in-use span %#lx on free list %d", a, li);
+		return;
+	}
+	bool legal_home = s->sweepgen == sg || (unswept_ok && s->sweepgen == sg - 2);
+	if (s->large || spanclass_sizeclass(s->spanclass) == 0) {
+		if (li != L_LARGE || s->cachedby != -1)
+			violation(k, "large_list", "large span %#lx on list %d, cachedby %d", a, li, s->cachedby);
+		else if (!legal_home)
+			violation(k, "sweepgen", "large span %#lx sweepgen %u, heap %u", a, s->sweepgen, sg);
+		return;
+	}
+	if (s->cachedby >= 0) {
+		int p = s->cachedby;
+		if (p >= h->cfg.nprocs || h->mcaches[p] == NULL || li >= 0 ||
+		    h->mcaches[p]->alloc[s->spanclass] != s)
+			violation(k, "mcache", "span %#lx cachedby %d, list %d, not in that mcache", a, p, li);
+		else if (s->sweepgen != sg + 3 && s->sweepgen != sg + 1)
+			violation(k, "sweepgen", "cached span %#lx sweepgen %u, heap %u", a, s->sweepgen, sg);
+		return;
+	}
+	int base = L_CENTRAL + s->spanclass * 4;
+	if (li < base || li >= base + 4) {
+		violation(k, "central_list", "span %#lx class %d uncached on list %d", a, s->spanclass, li);
+		return;
+	}
+	/* [sg/2 % 2] holds the swept spans, the other set the unswept ones. */
+	int which = (li - base) % 2, swept_set = (int)((sg / 2) % 2);
+	bool full = li - base >= 2;
+	if (which == swept_set ? s->sweepgen != sg : !(unswept_ok && s->sweepgen == sg - 2))
+		violation(k, "central_set", "span %#lx sweepgen %u (heap %u) in %s set %d", a, s->sweepgen,
+			  sg, full ? "full" : "partial", which);
+	else if (which == swept_set && full != (s->allocCount == s->nelems))
+		violation(k, "central_set", "swept span %#lx allocCount %u of %u in the %s set", a,
+			  s->allocCount, s->nelems, full ? "full" : "partial");
+}
+
+/* ---- lists ---- */
+
+static void check_lists(checker_t *k)
+{
+	heap_t *h = k->h;
+	for (int i = 0; i < L_COUNT; i++) {
+		mspan_list_t *l = list_at(h, i);
+		mspan_t *prev = NULL;
+		uint32_t n = 0;
+		bool broken = false;
+		for (mspan_t *s = l->first; s; s = s->next) {
+			if (!known_span(k, s) || s->list != l || s->prev != prev || n > k->sc->nspans) {
+				violation(k, "list_link", "list %d member %u: span %p%s", i, n, (void *)s,
+					  !known_span(k, s) ? " is not in the span map" : " has a wrong list/prev or cycles");
+				broken = true;
+				break;
+			}
+			prev = s;
+			n++;
+		}
+		if (broken)
+			continue;
+		if (l->last != prev || l->n != n || n != k->claims[i])
+			violation(k, "list_link", "list %d: %u members, n %u, %u spans claim it, last %p vs %p",
+				  i, n, l->n, k->claims[i], (void *)l->last, (void *)prev);
+	}
+}
+
+/* ---- mcaches ---- */
+
+static void check_mcaches(checker_t *k)
+{
+	heap_t *h = k->h;
+	mspan_t *e = &h->emptyspan;
+	if (e->nelems != 0 || e->freeindex != 0 || e->allocCount != 0 || e->list || e->cachedby != -1)
+		violation(k, "emptyspan", "placeholder nelems %u freeindex %u allocCount %u", e->nelems,
+			  e->freeindex, e->allocCount);
+	for (int p = 0; p < h->cfg.nprocs; p++) {
+		mcache_t *c = h->mcaches[p];
+		if (!c) {
+			violation(k, "mcache", "P %d has no mcache", p);
+			continue;
+		}
+		for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
+			mspan_t *s = c->alloc[i];
+			if (s == NULL || s == e)
+				continue;
+			if (!known_span(k, s) || s->cachedby != p || s->spanclass != i ||
+			    s->state != MSPAN_INUSE || s->large) {
+				violation(k, "mcache", "P %d alloc[%d] = %p %s", p, i, (void *)s,
+					  known_span(k, s) ? "is not owned by it" : "is not a span");
+				break;
+			}
+		}
+		if (c->tiny == 0)
+			continue;
+		mspan_t *s = map_at(h, c->tiny);
+		spanclass_t tsc = make_spanclass(TINY_SIZE_CLASS, true);
+		bool ok = s && known_span(k, s) && span_sane(s);
+		uintptr_t i = ok ? mspan_objindex(s, c->tiny) : 0;
+		if (!ok || s->state != MSPAN_INUSE || s->spanclass != tsc ||
+		    c->tiny % TINY_SIZE || c->tinyoffset > TINY_SIZE || i >= s->nelems ||
+		    !bit_get(s->allocbits, i) || !bit_get(s->tinybits, i))
+			violation(k, "mcache_tiny", "P %d tiny %#lx tinyoffset %lu", p, ADDR(c->tiny),
+				  ADDR(c->tinyoffset));
+	}
+}
+
+/* ---- specials, finalizer queue, profile ---- */
+
+static bucket_t **find_bucket(checker_t *k, bucket_t *b)
+{
+	return bsearch(&b, k->sc->buckets, k->sc->nbuckets, sizeof b, ptr_cmp);
+}
+
+/* The profile buckets, for lookups, with a live-special counter each. The
+ * bucket list is bounded by what the sort can hold, so a cycle ends it. */
+static void collect_buckets(checker_t *k)
+{
+	struct mcheck_scratch *sc = k->sc;
+	size_t n = 0;
+	for (bucket_t *b = k->h->buckets; b && n <= MAX_BUCKETS; b = b->allnext)
+		n++;
+	free(sc->buckets);
+	free(sc->bucket_live);
+	sc->buckets = calloc(n + 1, sizeof *sc->buckets);
+	sc->bucket_live = calloc(n + 1, sizeof *sc->bucket_live);
+	sc->nbuckets = 0;
+	if (!sc->buckets || !sc->bucket_live) {
+		violation(k, "profile_bucket", "checker out of memory for %zu buckets", n);
+		return;
+	}
+	for (bucket_t *b = k->h->buckets; b && sc->nbuckets < n; b = b->allnext)
+		sc->buckets[sc->nbuckets++] = b;
+	qsort(sc->buckets, sc->nbuckets, sizeof *sc->buckets, ptr_cmp);
+}
+
+static void check_span_specials(checker_t *k, mspan_t *s)
+{
+	unsigned long a = ADDR(s->startaddr);
+	if (!span_sane(s))
+		return;
+	uintptr_t objbytes = s->limit - s->startaddr;
+	bool tinyclass = s->spanclass == make_spanclass(TINY_SIZE_CLASS, true);
+	special_t *prev = NULL;
+	uintptr_t n = 0;
+	for (special_t *x = s->specials; x; prev = x, x = x->next) {
+		if (++n > 2 * objbytes + 2) {
+			violation(k, "specials_order", "span %#lx specials cycle", a);
+			return;
+		}
+		if ((x->kind != KIND_SPECIAL_FINALIZER && x->kind != KIND_SPECIAL_PROFILE) ||
+		    (prev && (prev->offset > x->offset ||
+			      (prev->offset == x->offset && prev->kind >= x->kind)))) {
+			violation(k, "specials_order", "span %#lx special (%u, %u) after (%u, %u)", a,
+				  x->offset, x->kind, prev ? prev->offset : 0, prev ? prev->kind : 0);
+			return;
+		}
+		bool at_start = s->large ? x->offset == 0 : x->offset % s->elemsize == 0;
+		uintptr_t idx = s->large ? 0 : mspan_objindex(s, s->startaddr + x->offset);
+		if (x->offset >= objbytes || idx >= s->nelems || !bit_get(s->allocbits, idx) ||
+		    (!at_start && (x->kind == KIND_SPECIAL_PROFILE || !tinyclass))) {
+			violation(k, "specials_object", "span %#lx special (%u, %u): slot %lu allocated %d", a,
+				  x->offset, x->kind, ADDR(idx),
+				  idx < s->nelems && bit_get(s->allocbits, idx));
+			return;
+		}
+		if (x->kind == KIND_SPECIAL_FINALIZER) {
+			k->nfinspecials++;
+			continue;
+		}
+		k->nprofspecials++;
+		bucket_t **b = find_bucket(k, ((special_profile_t *)x)->b);
+		if (!b) {
+			violation(k, "profile_bucket", "span %#lx profile special %u: bucket %p unknown", a,
+				  x->offset, (void *)((special_profile_t *)x)->b);
+			return;
+		}
+		k->sc->bucket_live[b - k->sc->buckets]++;
+	}
+}
+
+/* Is p inside an allocated object of an in-use span? */
+static bool allocated_at(checker_t *k, uintptr_t p)
+{
+	mspan_t *s = map_at(k->h, p);
+	if (!s || !known_span(k, s) || s->state != MSPAN_INUSE || p >= s->limit || !span_sane(s))
+		return false;
+	return bit_get(s->allocbits, s->large ? 0 : mspan_objindex(s, p));
+}
+
+static void check_finq(checker_t *k)
+{
+	heap_t *h = k->h;
+	size_t n = 0;
+	for (finblock_t *b = h->finq; b; b = b->next) {
+		if (b->cnt > FINBLOCK_CAP || n > h->nfinq) {
+			violation(k, "finq_count", "finblock cnt %u after %zu records, nfinq %zu", b->cnt, n, h->nfinq);
+			return;
+		}
+		for (uint32_t i = 0; i < b->cnt; i++) {
+			finalizer_t *f = &b->fin[i];
+			if (f->fn == 0 || !allocated_at(k, (uintptr_t)f->arg))
+				violation(k, "finq_object", "queued finalizer %#lx for %p: object not allocated",
+					  ADDR(f->fn), f->arg);
+		}
+		n += b->cnt;
+	}
+	if (n != h->nfinq)
+		violation(k, "finq_count", "%zu queued records, nfinq %zu", n, h->nfinq);
+}
+
+static void check_profile(checker_t *k)
+{
+	struct mcheck_scratch *sc = k->sc;
+	bool span_mode = k->h->cfg.specials == HEAP_SPECIALS_SPAN;
+	for (size_t i = 0; i < sc->nbuckets; i++) {
+		bucket_t *b = sc->buckets[i];
+		uint64_t allocs = b->allocs + b->recent_allocs, frees = b->frees + b->recent_frees;
+		if (b->frees > b->allocs || b->free_bytes > b->alloc_bytes || frees > allocs ||
+		    b->free_bytes + b->recent_free_bytes > b->alloc_bytes + b->recent_alloc_bytes)
+			violation(k, "profile_bucket", "stack %u: allocs %llu+%llu frees %llu+%llu", b->stack,
+				  (unsigned long long)b->allocs, (unsigned long long)b->recent_allocs,
+				  (unsigned long long)b->frees, (unsigned long long)b->recent_frees);
+		else if (span_mode && allocs - frees != sc->bucket_live[i])
+			violation(k, "profile_live", "stack %u: %llu allocs - frees, %llu live profile specials",
+				  b->stack, (unsigned long long)(allocs - frees),
+				  (unsigned long long)sc->bucket_live[i]);
+	}
+	fixalloc_t *ff = &k->h->specialfinalizeralloc, *fp = &k->h->specialprofilealloc;
+	if (span_mode && (ff->inuse != k->nfinspecials * ff->size || fp->inuse != k->nprofspecials * fp->size))
+		violation(k, "specials_count", "finalizer pool %llu B for %llu records, profile pool %llu B for %llu",
+			  (unsigned long long)ff->inuse, (unsigned long long)k->nfinspecials,
+			  (unsigned long long)fp->inuse, (unsigned long long)k->nprofspecials);
+}
+
+/* ---- stats ---- */
+
+static void check_stats(checker_t *k)
+{
+	heap_stats_t st;
+	heap_read_stats(k->h, &st);
+	uint64_t blocks = k->live_objects + k->nlarge;
+	if (st.heap_objects != blocks || st.nmalloc - st.tiny_allocs - st.nfree != blocks)
+		violation(k, "stats_objects", "heap_objects %llu, nmalloc %llu - tiny %llu - nfree %llu; walk %llu",
+			  (unsigned long long)st.heap_objects, (unsigned long long)st.nmalloc,
+			  (unsigned long long)st.tiny_allocs, (unsigned long long)st.nfree,
+			  (unsigned long long)blocks);
+	if (st.heap_alloc != k->live_bytes + k->large_bytes)
+		violation(k, "stats_bytes", "heap_alloc %llu, walk %llu", (unsigned long long)st.heap_alloc,
+			  (unsigned long long)(k->live_bytes + k->large_bytes));
+	for (int c = 1; c < NUM_SIZE_CLASSES; c++)
+		if (st.by_class_nmalloc[c] - st.by_class_nfree[c] != k->live_class[c]) {
+			violation(k, "stats_class", "class %d: nmalloc %llu - nfree %llu, walk %llu", c,
+				  (unsigned long long)st.by_class_nmalloc[c],
+				  (unsigned long long)st.by_class_nfree[c], (unsigned long long)k->live_class[c]);
+			break;
+		}
+	if (st.large_nmalloc - st.large_nfree != k->nlarge ||
+	    st.by_class_nmalloc[0] - st.by_class_nfree[0] != k->nlarge ||
+	    st.large_alloc - st.large_free != k->large_bytes)
+		violation(k, "stats_large", "large %llu - %llu objects, %llu - %llu bytes; walk %llu objects %llu bytes",
+			  (unsigned long long)st.large_nmalloc, (unsigned long long)st.large_nfree,
+			  (unsigned long long)st.large_alloc, (unsigned long long)st.large_free,
+			  (unsigned long long)k->nlarge, (unsigned long long)k->large_bytes);
+	uint64_t inuse = k->inuse_pages * PAGE_SIZE, idle = k->free_pages * PAGE_SIZE;
+	uint64_t rel = k->released_pages * PAGE_SIZE, sys = k->h->arena_used - k->h->arena_start;
+	if (st.heap_inuse != inuse || st.heap_idle != idle || st.heap_released != rel || st.heap_sys != sys)
+		violation(k, "stats_pages", "inuse %llu idle %llu released %llu sys %llu; walk %llu %llu %llu %llu",
+			  (unsigned long long)st.heap_inuse, (unsigned long long)st.heap_idle,
+			  (unsigned long long)st.heap_released, (unsigned long long)st.heap_sys,
+			  (unsigned long long)inuse, (unsigned long long)idle, (unsigned long long)rel,
+			  (unsigned long long)sys);
+	if (st.numgc != k->h->numgc)
+		violation(k, "stats_numgc", "numgc %llu, heap %u", (unsigned long long)st.numgc, k->h->numgc);
+}
+
+/* ---- entry points ---- */
+
+size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
+{
+	checker_t *k = calloc(1, sizeof *k);
+	if (!h->check)
+		h->check = calloc(1, sizeof *h->check);
+	if (!k || !h->check) {
+		free(k);
+		if (max) {
+			snprintf(out[0].invariant, sizeof out[0].invariant, "committed_range");
+			snprintf(out[0].detail, sizeof out[0].detail, "checker out of memory");
+		}
+		return 1;
+	}
+	k->h = h, k->out = out, k->max = max, k->sc = h->check;
+	check_span_map(k);
+	if (k->nviol == 0 || k->sc->nspans > 0) {
+		collect_buckets(k);
+		for (size_t i = 0; i < k->sc->nspans; i++) {
+			mspan_t *s = k->sc->spans[i];
+			if (s->state == MSPAN_INUSE)
+				check_span_objects(k, s);
+		}
+		for (size_t i = 0; i < k->sc->nspans; i++)
+			check_span_home(k, k->sc->spans[i]);
+		check_lists(k);
+		check_mcaches(k);
+		for (size_t i = 0; i < k->sc->nspans; i++)
+			if (k->sc->spans[i]->state == MSPAN_INUSE)
+				check_span_specials(k, k->sc->spans[i]);
+		check_finq(k);
+		check_profile(k);
+		check_stats(k);
+	}
+	size_t n = k->nviol;
+	free(k);
+	return n;
+}
+
+alloc_err_t heap_check(heap_t *h, heap_check_report_t *rep)
+{
+	heap_check_report_t scratch;
+	if (!rep)
+		rep = &scratch;
+	memset(rep, 0, sizeof *rep);
+	return mcheck_collect(h, rep, 1) ? ALLOC_ERR_CHECK : ALLOC_OK;
+}
+
+void mcheck_destroy(heap_t *h)
+{
+	struct mcheck_scratch *sc = h->check;
+	if (!sc)
+		return;
+	free(sc->spans);
+	free(sc->byptr);
+	free(sc->buckets);
+	free(sc->bucket_live);
+	free(sc);
+	h->check = NULL;
+}
