@@ -108,7 +108,8 @@ typedef struct pchunk {
 	size_t size, used;
 } pchunk_t;
 typedef struct persistent {
-	pchunk_t *chunks;   /* newest first; chunks[0] is being carved */
+	pchunk_t *chunks;   /* chunks[0] is being carved; the rest are full or dedicated */
+	pchunk_t *spare;    /* mapped, zeroed, kept by the last reset for reuse (not in sys) */
 	uint64_t sys;       /* bytes mapped */
 	uint64_t used;      /* bytes handed out */
 } persistent_t;
@@ -204,8 +205,8 @@ struct mspan {
 /* ---- per-arena metadata (Go's heapArena) ---- */
 typedef struct heaparena {
 	/* spans[i] describes page i of the arena: for an INUSE span every page
-	 * maps to it; for a FREE span at least its first and last page do
-	 * (interior pages of a free run may be stale); NULL = never used. */
+	 * maps to it; for a FREE run exactly its first and last page do and its
+	 * interior pages are NULL; NULL also = not committed. */
 	mspan_t *spans[PAGES_PER_ARENA];
 	/* heap bitmap: 1 bit per word, 1 = pointer slot (Go's mbitmap). Only
 	 * meaningful inside allocated scan objects; cleared for the whole
@@ -272,8 +273,10 @@ struct heap {
 	/* address space: one reservation of cap bytes rounded up to arenas */
 	uintptr_t arena_start, arena_end; /* reserved [start, end), ARENA_BYTES aligned */
 	uintptr_t arena_used;        /* committed heap memory is [arena_start, arena_used) */
-	uintptr_t arena_hwm;         /* highest byte ever touched since reset (reset cost) */
-	heaparena_t *arenas[MAX_ARENAS];
+	uintptr_t arena_hwm;         /* end of the highest span handed out since reset:
+	                              * [arena_start, arena_hwm) may be dirty (reset cost) */
+	heaparena_t *arenas[MAX_ARENAS]; /* metadata of committed arenas, else NULL */
+	heaparena_t *arena_maps[MAX_ARENAS]; /* mheap.c: metadata mappings kept across reset */
 	/* page heap free runs: free[n] holds runs of n pages (n < FREE_LIST_PAGES),
 	 * freelarge the bigger ones. No two free runs are adjacent. */
 	mspan_list_t free[FREE_LIST_PAGES];
@@ -314,6 +317,15 @@ struct heap {
 
 /* ---- cross-file prototypes, by defining file ---- */
 
+/* "mem_linux.c": the OS layer (Go's mem_linux.go). */
+void *sys_reserve(size_t n, size_t align);  /* PROT_NONE, aligned; NULL on failure */
+bool sys_map(void *v, size_t n);            /* commit reserved memory read/write */
+void sys_fault(void *v, size_t n);          /* back to PROT_NONE (contents kept) */
+void sys_unused(void *v, size_t n);         /* MADV_DONTNEED: pages read back as zero */
+void *sys_alloc(size_t n);                  /* fresh zeroed read/write mapping, or NULL */
+void sys_free(void *v, size_t n);
+void sys_zero(void *v, size_t n);           /* memset small ranges, MADV_DONTNEED big ones */
+
 /* "mfixalloc.c" */
 void *persistentalloc(heap_t *h, size_t size, size_t align);
 void persistent_reset(persistent_t *p);
@@ -324,7 +336,7 @@ void fixalloc_free(fixalloc_t *f, void *p);
 void fixalloc_reset(fixalloc_t *f);
 
 /* "mheap.c" */
-void mheap_init(heap_t *h);          /* after cfg is set; reserves address space */
+bool mheap_init(heap_t *h);          /* after cfg is set; reserves address space; false = NOMEM */
 void mheap_reset(heap_t *h);
 void mheap_destroy(heap_t *h);
 /* Allocates an in-use span of npages for spanclass (class 0 = large). The
@@ -335,7 +347,7 @@ void mheap_free_locked(heap_t *h, mspan_t *s);
 mspan_t *mheap_span_of(const heap_t *h, uintptr_t p);  /* spanOf: any state, or NULL */
 mspan_t *mheap_span_of_inuse(const heap_t *h, uintptr_t p); /* INUSE span holding p, or NULL */
 heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p);
-size_t mheap_scavenge_all(heap_t *h);
+size_t mheap_scavenge_all(heap_t *h);                 /* takes h->lock */
 void mspan_list_init(mspan_list_t *l);
 void mspan_list_insert(mspan_list_t *l, mspan_t *s);   /* at front */
 void mspan_list_insert_back(mspan_list_t *l, mspan_t *s);
@@ -431,6 +443,10 @@ void mgcmark_mark(heap_t *h);
 /* "mgcsweep.c" */
 bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve); /* true: span still in use */
 bool mspan_ensure_swept(heap_t *h, mspan_t *s);
+/* Lazy mode: sweeps unswept spans until npages pages went back to the page
+ * heap or none is left; returns the pages freed. mheap_alloc calls it
+ * without h->lock before a large allocation and when the heap cannot grow. */
+uintptr_t mgcsweep_reclaim(heap_t *h, uintptr_t npages);
 
 /* "mlegacy.c" (legacy design) */
 void mlegacy_init(heap_t *h);

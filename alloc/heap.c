@@ -1,0 +1,195 @@
+/*
+ * Heap instances: creation, reset and destruction of one allocator, the
+ * throw hook, locks and error names. See malloc.c for overview.
+ *
+ * A heap owns everything it uses (its reservation, its metadata chunks, its
+ * locks), so several heaps live side by side and a fuzz input starts from
+ * heap_reset, which returns to the exact state heap_new left in time
+ * proportional to what the last run touched.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void lock_init(lock_t *l)
+{
+	pthread_mutex_init(&l->mu, NULL);
+	l->held = 0;
+}
+
+void lock_acquire(lock_t *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->held = 1;
+}
+
+void lock_release(lock_t *l)
+{
+	l->held = 0;
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* h may be NULL (a list helper with no heap at hand): then abort. */
+void heap_throw(heap_t *h, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "allocfuzz: fatal error: %s\n", msg);
+	fflush(stderr);
+	if (h && h->cfg.throw_hook)
+		h->cfg.throw_hook(h, msg, h->cfg.throw_ctx);
+	abort();
+}
+
+static const char *const err_names[ALLOC_ERR__COUNT][2] = {
+	[ALLOC_OK] = {"OK", "ALLOC_OK: success"},
+	[ALLOC_ERR_NOMEM] = {"NOMEM", "ALLOC_ERR_NOMEM: heap cap reached"},
+	[ALLOC_ERR_BADCONFIG] = {"BADCONFIG", "ALLOC_ERR_BADCONFIG: config field out of range"},
+	[ALLOC_ERR_BADARG] = {"BADARG", "ALLOC_ERR_BADARG: bad argument"},
+	[ALLOC_ERR_NOT_IN_HEAP] = {"NOT_IN_HEAP", "ALLOC_ERR_NOT_IN_HEAP: pointer not in an in-use span"},
+	[ALLOC_ERR_INTERIOR] = {"INTERIOR", "ALLOC_ERR_INTERIOR: pointer not at the start of an object"},
+	[ALLOC_ERR_NOT_ALLOCATED] = {"NOT_ALLOCATED", "ALLOC_ERR_NOT_ALLOCATED: object is not allocated"},
+	[ALLOC_ERR_TINY] = {"TINY", "ALLOC_ERR_TINY: explicit free of a tiny-allocator object"},
+	[ALLOC_ERR_HAS_FINALIZER] = {"HAS_FINALIZER", "ALLOC_ERR_HAS_FINALIZER: object has a finalizer"},
+	[ALLOC_ERR_FIN_EXISTS] = {"FIN_EXISTS", "ALLOC_ERR_FIN_EXISTS: finalizer already set"},
+	[ALLOC_ERR_BUSY] = {"BUSY", "ALLOC_ERR_BUSY: re-entrant call"},
+	[ALLOC_ERR_CHECK] = {"CHECK", "ALLOC_ERR_CHECK: heap check found a violation"},
+};
+
+const char *alloc_errname(alloc_err_t err)
+{
+	if ((unsigned)err >= ALLOC_ERR__COUNT)
+		return "UNKNOWN";
+	return err_names[err][0];
+}
+
+const char *alloc_strerror(alloc_err_t err)
+{
+	if ((unsigned)err >= ALLOC_ERR__COUNT)
+		return "ALLOC_ERR_UNKNOWN: unknown error code";
+	return err_names[err][1];
+}
+
+/* The config with defaults filled in, or BADCONFIG. The cap counts whole
+ * pages; it must hold one page and fit MAX_ARENAS arenas. */
+static alloc_err_t config_normalize(const heap_config_t *in, heap_config_t *out)
+{
+	*out = in ? *in : (heap_config_t){0};
+	if (out->cap_bytes == 0)
+		out->cap_bytes = DEFAULT_CAP;
+	out->cap_bytes &= ~(size_t)PAGE_MASK;
+	if (out->cap_bytes == 0 || out->cap_bytes > (size_t)MAX_ARENAS * ARENA_BYTES)
+		return ALLOC_ERR_BADCONFIG;
+	if (out->nprocs == 0)
+		out->nprocs = 1;
+	if (out->nprocs < 1 || out->nprocs > HEAP_MAX_PROCS)
+		return ALLOC_ERR_BADCONFIG;
+	if ((unsigned)out->sweep > HEAP_SWEEP_LAZY || (unsigned)out->specials > HEAP_SPECIALS_LEGACY)
+		return ALLOC_ERR_BADCONFIG;
+	if (out->profrate < 0)
+		return ALLOC_ERR_BADCONFIG;
+	return ALLOC_OK;
+}
+
+static void heap_init_locks(heap_t *h)
+{
+	/* Also at reset: a throw hook may have longjmp'd out with one held. */
+	lock_init(&h->lock);
+	lock_init(&h->speciallock);
+	lock_init(&h->finlock);
+	lock_init(&h->proflock);
+}
+
+/* Everything above the page heap and the metadata allocators, from the
+ * state heap_new and heap_reset share: nothing committed, nothing carved. */
+static alloc_err_t heap_init_components(heap_t *h, bool reset)
+{
+	mstats_reset(h);
+	h->sweepgen = 0;
+	h->sweepdone = true;
+	h->numgc = 0;
+	h->ingc = h->inrunfin = false;
+	memset(h->roots, 0, sizeof h->roots);
+	memset(h->zerobase, 0, sizeof h->zerobase);
+	h->sample_state = h->cfg.seed;
+	if (reset)
+		mgc_reset(h);
+	else
+		mgc_init(h);
+	for (int i = 0; i < NUM_SPAN_CLASSES; i++)
+		mcentral_init(&h->central[i], (spanclass_t)i);
+	/* mcache placeholder: no objects, so allocation from it always refills */
+	memset(&h->emptyspan, 0, sizeof h->emptyspan);
+	h->emptyspan.cachedby = -1;
+	h->emptyspan.allocbits = h->emptyspan.bits[0];
+	h->emptyspan.gcmarkbits = h->emptyspan.bits[1];
+	memset(h->mcaches, 0, sizeof h->mcaches);
+	for (int p = 0; p < h->cfg.nprocs; p++) {
+		h->mcaches[p] = mcache_new(h);
+		if (!h->mcaches[p])
+			return ALLOC_ERR_NOMEM;
+	}
+	return ALLOC_OK;
+}
+
+alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out)
+{
+	heap_config_t c;
+	alloc_err_t err = config_normalize(cfg, &c);
+	*out = NULL;
+	if (err != ALLOC_OK)
+		return err;
+	heap_t *h = calloc(1, sizeof *h);
+	if (!h)
+		return ALLOC_ERR_NOMEM;
+	h->cfg = c;
+	heap_init_locks(h);
+	fixalloc_init(&h->spanalloc, sizeof(mspan_t), "mspan");
+	fixalloc_init(&h->cachealloc, sizeof(mcache_t), "mcache");
+	fixalloc_init(&h->specialfinalizeralloc, sizeof(special_finalizer_t), "special_finalizer");
+	fixalloc_init(&h->specialprofilealloc, sizeof(special_profile_t), "special_profile");
+	if (!mheap_init(h)) {
+		free(h);
+		return ALLOC_ERR_NOMEM;
+	}
+	err = heap_init_components(h, false);
+	if (err != ALLOC_OK) {
+		heap_destroy(h);
+		return err;
+	}
+	*out = h;
+	return ALLOC_OK;
+}
+
+void heap_reset(heap_t *h)
+{
+	heap_init_locks(h);
+	mheap_reset(h);
+	fixalloc_reset(&h->spanalloc);
+	fixalloc_reset(&h->cachealloc);
+	fixalloc_reset(&h->specialfinalizeralloc);
+	fixalloc_reset(&h->specialprofilealloc);
+	persistent_reset(&h->persistent);
+	/* Only an mmap failure can get here: the spare chunks fit what heap_new needed. */
+	if (heap_init_components(h, true) != ALLOC_OK)
+		heap_throw(h, "heap_reset: out of memory re-creating the mcaches");
+}
+
+void heap_destroy(heap_t *h)
+{
+	if (!h)
+		return;
+	mcheck_destroy(h);
+	mheap_destroy(h);
+	persistent_destroy(&h->persistent);
+	free(h);
+}
+
+const heap_config_t *heap_config(const heap_t *h) { return &h->cfg; }
+void *heap_zerobase(const heap_t *h) { return (void *)h->zerobase; }
+uintptr_t *heap_roots(heap_t *h) { return h->roots; }

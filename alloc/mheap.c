@@ -1,0 +1,460 @@
+// Page heap.
+//
+// See malloc.c for overview.
+//
+// The heap hands out runs of 8 KiB pages as spans. Its address space is one
+// PROT_NONE reservation of the cap rounded up to whole arenas; mheap_grow
+// commits it from the bottom (mprotect), never beyond the cap, so running
+// out is a clean NULL and never a fault. Free runs live in free[npages] (Go
+// 1.4's MHeap.free) or freelarge (best fit, lowest address among equals);
+// freeing coalesces with both neighbours, found through the span map, so no
+// two free runs ever touch. Each run remembers whether its memory may be
+// dirty (needzero) and how many of its pages went back to the OS
+// (npreleased, by scavenging).
+//
+// Stats kept exact under h->lock:
+//   heap_sys      == bytes committed == arena_used - arena_start
+//   heap_sys      == heap_inuse + heap_idle
+//   heap_inuse    == bytes of INUSE spans
+//   heap_idle     == bytes of FREE runs
+//   heap_released == sum over FREE runs of npreleased pages
+//   other_sys     includes one heaparena_t per committed arena
+//
+// ASan: committed pages not in an INUSE span are poisoned; mheap_alloc
+// returns pages still poisoned (the span code unpoisons exactly the objects
+// it hands out) and mheap_free poisons them again. Uncommitted memory is
+// PROT_NONE, so a stray access faults without needing shadow bytes.
+#include "internal.h"
+
+static inline uintptr_t span_bytes(const mspan_t *s) { return s->npages << PAGE_SHIFT; }
+static inline uintptr_t span_end(const mspan_t *s) { return s->startaddr + span_bytes(s); }
+
+/* ---- span lists ---- */
+
+void mspan_list_init(mspan_list_t *l)
+{
+	l->first = l->last = NULL;
+	l->n = 0;
+}
+
+void mspan_list_insert(mspan_list_t *l, mspan_t *s)
+{
+	if (s->list || s->next || s->prev)
+		heap_throw(NULL, "mspan_list_insert: span %#lx already in list %p",
+		           (unsigned long)s->startaddr, (void *)s->list);
+	s->next = l->first;
+	if (l->first)
+		l->first->prev = s;
+	else
+		l->last = s;
+	l->first = s;
+	s->list = l;
+	l->n++;
+}
+
+void mspan_list_insert_back(mspan_list_t *l, mspan_t *s)
+{
+	if (s->list || s->next || s->prev)
+		heap_throw(NULL, "mspan_list_insert_back: span %#lx already in list %p",
+		           (unsigned long)s->startaddr, (void *)s->list);
+	s->prev = l->last;
+	if (l->last)
+		l->last->next = s;
+	else
+		l->first = s;
+	l->last = s;
+	s->list = l;
+	l->n++;
+}
+
+void mspan_list_remove(mspan_list_t *l, mspan_t *s)
+{
+	if (s->list != l)
+		heap_throw(NULL, "mspan_list_remove: span %#lx is in list %p, not %p",
+		           (unsigned long)s->startaddr, (void *)s->list, (void *)l);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		l->first = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		l->last = s->prev;
+	s->next = s->prev = NULL;
+	s->list = NULL;
+	l->n--;
+}
+
+/* ---- span map ---- */
+
+/* The span map slot of page p; p must be committed. */
+static inline mspan_t **spanmap_slot(const heap_t *h, uintptr_t p)
+{
+	uintptr_t off = p - h->arena_start;
+	return &h->arenas[off >> ARENA_SHIFT]->spans[(off & (ARENA_BYTES - 1)) >> PAGE_SHIFT];
+}
+
+static void spanmap_set_range(heap_t *h, uintptr_t start, uintptr_t npages, mspan_t *s)
+{
+	for (uintptr_t i = 0; i < npages; i++)
+		*spanmap_slot(h, start + (i << PAGE_SHIFT)) = s;
+}
+
+mspan_t *mheap_span_of(const heap_t *h, uintptr_t p)
+{
+	if (p < h->arena_start || p >= h->arena_used)
+		return NULL;
+	return *spanmap_slot(h, p);
+}
+
+mspan_t *mheap_span_of_inuse(const heap_t *h, uintptr_t p)
+{
+	mspan_t *s = mheap_span_of(h, p);
+	if (!s || s->state != MSPAN_INUSE || p < s->startaddr || p >= span_end(s))
+		return NULL;
+	return s;
+}
+
+heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p)
+{
+	if (p < h->arena_start || p >= h->arena_end)
+		return NULL;
+	return h->arenas[(p - h->arena_start) >> ARENA_SHIFT];
+}
+
+/* ---- free runs ---- */
+
+static mspan_list_t *freelist_for(heap_t *h, uintptr_t npages)
+{
+	return npages < FREE_LIST_PAGES ? &h->free[npages] : &h->freelarge;
+}
+
+/* A record describing [start, start+npages) in state, everything else zero. */
+static void span_reinit(mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t state)
+{
+	memset(s, 0, sizeof *s);
+	s->startaddr = start;
+	s->npages = npages;
+	s->limit = start + (npages << PAGE_SHIFT);
+	s->state = state;
+	s->cachedby = -1;
+	s->allocbits = s->bits[0];
+	s->gcmarkbits = s->bits[1];
+	lock_init(&s->speciallock);
+}
+
+/* Makes s (not in a list, its own pages unmapped) a free run, absorbing a
+ * free neighbour on either side (Go 1.4's MHeap_FreeSpanLocked). Pages that
+ * end up inside the merged run are unmapped, so the map names a free run at
+ * its two ends only and never holds a pointer to a dead record. */
+static void free_run_insert_locked(heap_t *h, mspan_t *s)
+{
+	s->state = MSPAN_FREE;
+	if (s->startaddr > h->arena_start) {
+		mspan_t *t = *spanmap_slot(h, s->startaddr - PAGE_SIZE);
+		if (t && t->state == MSPAN_FREE) {
+			mspan_list_remove(freelist_for(h, t->npages), t);
+			*spanmap_slot(h, span_end(t) - PAGE_SIZE) = NULL;
+			s->startaddr = t->startaddr;
+			s->npages += t->npages;
+			s->npreleased += t->npreleased;
+			s->needzero |= t->needzero;
+			t->state = MSPAN_DEAD;
+			fixalloc_free(&h->spanalloc, t);
+		}
+	}
+	if (span_end(s) < h->arena_used) {
+		mspan_t *t = *spanmap_slot(h, span_end(s));
+		if (t && t->state == MSPAN_FREE) {
+			mspan_list_remove(freelist_for(h, t->npages), t);
+			*spanmap_slot(h, t->startaddr) = NULL;
+			s->npages += t->npages;
+			s->npreleased += t->npreleased;
+			s->needzero |= t->needzero;
+			t->state = MSPAN_DEAD;
+			fixalloc_free(&h->spanalloc, t);
+		}
+	}
+	s->limit = span_end(s);
+	*spanmap_slot(h, s->startaddr) = s;
+	*spanmap_slot(h, span_end(s) - PAGE_SIZE) = s;
+	mspan_list_insert(freelist_for(h, s->npages), s);
+}
+
+/* Smallest run in freelarge with at least npages, lowest address among equals. */
+static mspan_t *freelarge_best_fit(heap_t *h, uintptr_t npages)
+{
+	mspan_t *best = NULL;
+	for (mspan_t *s = h->freelarge.first; s; s = s->next) {
+		if (s->npages < npages)
+			continue;
+		if (!best || s->npages < best->npages ||
+		    (s->npages == best->npages && s->startaddr < best->startaddr))
+			best = s;
+	}
+	return best;
+}
+
+/* Commits at least npages more pages (HEAP_GROW_PAGES at least, the cap at
+ * most) and adds them as a free run. false = cannot, nothing changed. */
+static bool mheap_grow_locked(heap_t *h, uintptr_t npages)
+{
+	assert_locked(h, &h->lock);
+	uintptr_t limit = h->arena_start + h->cfg.cap_bytes;
+	uintptr_t avail = (limit - h->arena_used) >> PAGE_SHIFT;
+	/* A free run at the top merges with the new pages: only the rest is
+	 * needed, so the whole cap stays usable. */
+	if (h->arena_used > h->arena_start) {
+		mspan_t *top = *spanmap_slot(h, h->arena_used - PAGE_SIZE);
+		if (top && top->state == MSPAN_FREE)
+			npages -= top->npages;   /* top is smaller: it did not fit */
+	}
+	if (npages > avail)
+		return false;
+	uintptr_t ask = npages < HEAP_GROW_PAGES ? HEAP_GROW_PAGES : npages;
+	if (ask > avail)
+		ask = avail;
+	uintptr_t v = h->arena_used, n = ask << PAGE_SHIFT;
+	uintptr_t a0 = (v - h->arena_start) >> ARENA_SHIFT;
+	uintptr_t a1 = (v + n - 1 - h->arena_start) >> ARENA_SHIFT;
+
+	/* Everything that can fail comes before the first visible change. */
+	mspan_t *s = fixalloc_alloc(h, &h->spanalloc);
+	if (!s)
+		return false;
+	for (uintptr_t i = a0; i <= a1; i++) {
+		if (!h->arena_maps[i] && !(h->arena_maps[i] = sys_alloc(sizeof(heaparena_t)))) {
+			fixalloc_free(&h->spanalloc, s);
+			return false;
+		}
+	}
+	if (!sys_map((void *)v, n)) {
+		fixalloc_free(&h->spanalloc, s);
+		return false;
+	}
+
+	for (uintptr_t i = a0; i <= a1; i++) {
+		if (!h->arenas[i]) {
+			h->arenas[i] = h->arena_maps[i];
+			h->stats.other_sys += sizeof(heaparena_t);
+		}
+	}
+	POISON((void *)v, n);
+	h->arena_used = v + n;
+	h->stats.heap_sys += n;
+	h->stats.heap_idle += n;
+	/* Fresh pages are zero: beyond arena_used nothing was handed out since
+	 * the reservation was made or last zeroed by heap_reset. */
+	span_reinit(s, v, ask, MSPAN_FREE);
+	free_run_insert_locked(h, s);
+	return true;
+}
+
+/* Go 1.4's MHeap_AllocSpanLocked: the first fitting run, split. NULL = NOMEM. */
+static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages)
+{
+	assert_locked(h, &h->lock);
+	mspan_t *s = NULL;
+	for (;;) {
+		for (uintptr_t n = npages; n < FREE_LIST_PAGES && !s; n++)
+			s = h->free[n].first;
+		if (!s)
+			s = freelarge_best_fit(h, npages);
+		if (s)
+			break;
+		if (!mheap_grow_locked(h, npages))
+			return NULL;
+	}
+	mspan_t *t = NULL;
+	if (s->npages > npages && !(t = fixalloc_alloc(h, &h->spanalloc)))
+		return NULL;
+
+	mspan_list_remove(freelist_for(h, s->npages), s);
+	if (t) {
+		/* The tail stays free. Its neighbours are s (now in use) and
+		 * whatever followed s, which was not free: no merge needed. A
+		 * fully released run stays exactly accounted; of a partly
+		 * released one we cannot say which pages went back, so the
+		 * tail counts none (as Go 1.4). */
+		span_reinit(t, s->startaddr + (npages << PAGE_SHIFT), s->npages - npages, MSPAN_FREE);
+		t->needzero = s->needzero;
+		if (s->npreleased == s->npages) {
+			t->npreleased = t->npages;
+			s->npreleased = npages;
+		}
+		s->npages = npages;
+		*spanmap_slot(h, t->startaddr) = t;
+		*spanmap_slot(h, span_end(t) - PAGE_SIZE) = t;
+		mspan_list_insert(freelist_for(h, t->npages), t);
+	}
+	h->stats.heap_released -= (uint64_t)s->npreleased << PAGE_SHIFT;
+	h->stats.heap_idle -= span_bytes(s);
+	h->stats.heap_inuse += span_bytes(s);
+	if (span_end(s) > h->arena_hwm)
+		h->arena_hwm = span_end(s);
+	return s;
+}
+
+mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
+{
+	if (npages == 0)
+		heap_throw(h, "mheap_alloc: npages == 0 (spanclass %d)", sc);
+	if (npages > h->cfg.cap_bytes >> PAGE_SHIFT)
+		return NULL;
+	bool lazy = h->cfg.sweep == HEAP_SWEEP_LAZY;
+	/* Go 1.19 reclaims before every large allocation so the heap does not
+	 * grow while unswept garbage could satisfy it. */
+	if (lazy && !h->sweepdone && spanclass_sizeclass(sc) == 0)
+		mgcsweep_reclaim(h, npages);
+	for (;;) {
+		lock_acquire(&h->lock);
+		mspan_t *s = mheap_alloc_span_locked(h, npages);
+		if (s) {
+			uint8_t needzero = s->needzero;
+			span_reinit(s, s->startaddr, npages, MSPAN_INUSE);
+			s->needzero = needzero;
+			s->spanclass = sc;
+			s->large = spanclass_sizeclass(sc) == 0;
+			s->sweepgen = h->sweepgen;
+			spanmap_set_range(h, s->startaddr, npages, s);
+			mspan_init_objects(h, s, sc);
+			if (s->large)
+				mspan_list_insert(&h->large, s);
+		}
+		lock_release(&h->lock);
+		if (s)
+			return s;
+		/* Cannot grow: sweeping may free pages (lazy mode only). */
+		if (!lazy || h->sweepdone || mgcsweep_reclaim(h, npages) == 0)
+			return NULL;
+	}
+}
+
+void mheap_free_locked(heap_t *h, mspan_t *s)
+{
+	assert_locked(h, &h->lock);
+	if (s->state != MSPAN_INUSE)
+		heap_throw(h, "mheap_free: span %#lx npages %lu state %d is not in use",
+		           (unsigned long)s->startaddr, (unsigned long)s->npages, s->state);
+	if (s->cachedby >= 0 || (s->list && s->list != &h->large))
+		heap_throw(h, "mheap_free: span %#lx is still cached by P%d or listed in %p",
+		           (unsigned long)s->startaddr, s->cachedby, (void *)s->list);
+	if (s->specials)
+		heap_throw(h, "mheap_free: span %#lx still has specials", (unsigned long)s->startaddr);
+	if (s->list)
+		mspan_list_remove(&h->large, s);
+	POISON((void *)s->startaddr, span_bytes(s));
+	spanmap_set_range(h, s->startaddr, s->npages, NULL);
+	h->stats.heap_inuse -= span_bytes(s);
+	h->stats.heap_idle += span_bytes(s);
+	span_reinit(s, s->startaddr, s->npages, MSPAN_FREE);
+	s->needzero = 1;
+	free_run_insert_locked(h, s);
+}
+
+void mheap_free(heap_t *h, mspan_t *s)
+{
+	lock_acquire(&h->lock);
+	mheap_free_locked(h, s);
+	lock_release(&h->lock);
+}
+
+/* ---- scavenging ---- */
+
+static uint64_t scavenge_list_locked(heap_t *h, mspan_list_t *l)
+{
+	assert_locked(h, &h->lock);
+	uint64_t released = 0;
+	for (mspan_t *s = l->first; s; s = s->next) {
+		if (s->npreleased == s->npages)
+			continue;
+		released += (uint64_t)(s->npages - s->npreleased) << PAGE_SHIFT;
+		sys_unused((void *)s->startaddr, span_bytes(s));
+		s->npreleased = s->npages;
+		s->needzero = 0;   /* dropped pages read back as zero */
+	}
+	return released;
+}
+
+size_t mheap_scavenge_all(heap_t *h)
+{
+	lock_acquire(&h->lock);
+	uint64_t released = 0;
+	for (int n = 1; n < FREE_LIST_PAGES; n++)
+		released += scavenge_list_locked(h, &h->free[n]);
+	released += scavenge_list_locked(h, &h->freelarge);
+	h->stats.heap_released += released;
+	lock_release(&h->lock);
+	return (size_t)released;
+}
+
+size_t heap_scavenge(heap_t *h)
+{
+	return mheap_scavenge_all(h);
+}
+
+/* ---- lifetime ---- */
+
+static void mheap_lists_init(heap_t *h)
+{
+	for (int n = 0; n < FREE_LIST_PAGES; n++)
+		mspan_list_init(&h->free[n]);
+	mspan_list_init(&h->freelarge);
+	mspan_list_init(&h->large);
+}
+
+bool mheap_init(heap_t *h)
+{
+	size_t reserve = (h->cfg.cap_bytes + ARENA_BYTES - 1) & ~(size_t)(ARENA_BYTES - 1);
+	void *v = sys_reserve(reserve, ARENA_BYTES);
+	if (!v)
+		return false;
+	h->arena_start = h->arena_used = h->arena_hwm = (uintptr_t)v;
+	h->arena_end = (uintptr_t)v + reserve;
+	mheap_lists_init(h);
+	return true;
+}
+
+/* Back to mheap_init's state, touching only [arena_start, arena_used): the
+ * memory handed out is zeroed, the committed range goes back to PROT_NONE,
+ * and the span map and bitmaps are cleared where they were written. The
+ * arena metadata mappings stay (in arena_maps) for the next run. */
+void mheap_reset(heap_t *h)
+{
+	uintptr_t used = h->arena_used - h->arena_start;
+	uintptr_t dirty = h->arena_hwm - h->arena_start;
+	UNPOISON((void *)h->arena_start, used);
+	if (dirty)
+		sys_zero((void *)h->arena_start, dirty);
+	if (used)
+		sys_fault((void *)h->arena_start, used);
+	for (uintptr_t i = 0; i < MAX_ARENAS && h->arenas[i]; i++) {
+		heaparena_t *a = h->arenas[i];
+		uintptr_t base = h->arena_start + (i << ARENA_SHIFT);
+		uintptr_t uend = h->arena_used < base + ARENA_BYTES ? h->arena_used : base + ARENA_BYTES;
+		uintptr_t dend = h->arena_hwm < base + ARENA_BYTES ? h->arena_hwm : base + ARENA_BYTES;
+		sys_zero(a->spans, ((uend - base) >> PAGE_SHIFT) * sizeof(mspan_t *));
+		if (dend > base) {
+			size_t nbits = (dend - base) / PTR_SIZE;   /* one bit per word */
+			sys_zero(a->ptrbits, nbits / 8);
+			sys_zero(a->specialbits, nbits / 8);
+		}
+		h->arenas[i] = NULL;
+		h->stats.other_sys -= sizeof(heaparena_t);
+	}
+	mheap_lists_init(h);
+	h->arena_used = h->arena_hwm = h->arena_start;
+	h->stats.heap_sys = h->stats.heap_inuse = h->stats.heap_idle = h->stats.heap_released = 0;
+}
+
+void mheap_destroy(heap_t *h)
+{
+	if (!h->arena_start)
+		return;
+	UNPOISON((void *)h->arena_start, h->arena_used - h->arena_start);
+	sys_free((void *)h->arena_start, h->arena_end - h->arena_start);
+	for (int i = 0; i < MAX_ARENAS; i++)
+		if (h->arena_maps[i])
+			sys_free(h->arena_maps[i], sizeof(heaparena_t));
+	h->arena_start = h->arena_end = h->arena_used = h->arena_hwm = 0;
+}
