@@ -105,11 +105,10 @@ static void heap_init_locks(heap_t *h)
 	lock_init(&h->proflock);
 }
 
-/* Everything above the page heap and the metadata allocators, from the
- * state heap_new and heap_reset share: nothing committed, nothing carved. */
-static alloc_err_t heap_init_components(heap_t *h, bool reset)
+/* GC state as Go starts it; set before mgc_init/mgc_reset, which have the
+ * last word on their fields. */
+static void heap_init_gc_fields(heap_t *h)
 {
-	mstats_reset(h);
 	h->sweepgen = 0;
 	h->sweepdone = true;
 	h->numgc = 0;
@@ -117,10 +116,13 @@ static alloc_err_t heap_init_components(heap_t *h, bool reset)
 	memset(h->roots, 0, sizeof h->roots);
 	memset(h->zerobase, 0, sizeof h->zerobase);
 	h->sample_state = h->cfg.seed;
-	if (reset)
-		mgc_reset(h);
-	else
-		mgc_init(h);
+}
+
+/* Everything above the page heap and the metadata allocators, from the
+ * state heap_new and heap_reset share: nothing committed, nothing carved. */
+static alloc_err_t heap_init_components(heap_t *h)
+{
+	mstats_reset(h);
 	for (int i = 0; i < NUM_SPAN_CLASSES; i++)
 		mcentral_init(&h->central[i], (spanclass_t)i);
 	/* mcache placeholder: no objects, so allocation from it always refills */
@@ -157,7 +159,9 @@ alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out)
 		free(h);
 		return ALLOC_ERR_NOMEM;
 	}
-	err = heap_init_components(h, false);
+	heap_init_gc_fields(h);
+	mgc_init(h);
+	err = heap_init_components(h);
 	if (err != ALLOC_OK) {
 		heap_destroy(h);
 		return err;
@@ -169,6 +173,8 @@ alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out)
 void heap_reset(heap_t *h)
 {
 	heap_init_locks(h);
+	heap_init_gc_fields(h);
+	mgc_reset(h);   /* before mheap_reset: it clears bits it set in the arenas */
 	mheap_reset(h);
 	fixalloc_reset(&h->spanalloc);
 	fixalloc_reset(&h->cachealloc);
@@ -176,7 +182,7 @@ void heap_reset(heap_t *h)
 	fixalloc_reset(&h->specialprofilealloc);
 	persistent_reset(&h->persistent);
 	/* Only an mmap failure can get here: the spare chunks fit what heap_new needed. */
-	if (heap_init_components(h, true) != ALLOC_OK)
+	if (heap_init_components(h) != ALLOC_OK)
 		heap_throw(h, "heap_reset: out of memory re-creating the mcaches");
 }
 
