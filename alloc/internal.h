@@ -281,7 +281,7 @@ struct heap {
 	 * freelarge the bigger ones. No two free runs are adjacent. */
 	mspan_list_t free[FREE_LIST_PAGES];
 	mspan_list_t freelarge;
-	mspan_list_t large;          /* in-use large-object spans */
+	mspan_list_t large;          /* in-use large-object spans (malloc.c links them, under lock) */
 	mcentral_t central[NUM_SPAN_CLASSES];
 	mcache_t *mcaches[HEAP_MAX_PROCS];
 	mspan_t emptyspan;           /* mcache placeholder: nelems == 0, never allocates */

@@ -318,8 +318,6 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 			s->sweepgen = h->sweepgen;
 			spanmap_set_range(h, s->startaddr, npages, s);
 			mspan_init_objects(h, s, sc);
-			if (s->large)
-				mspan_list_insert(&h->large, s);
 		}
 		lock_release(&h->lock);
 		if (s)

@@ -78,9 +78,15 @@ static inline int heapwalk(heap_t *h, walk_t *w)
 	return t_failures - before;
 }
 
-/* heapwalk that must pass; returns the walk's free-run count. */
+/* heapwalk and heap_check that must pass; returns the walk's free-run count. */
 static inline int heapwalk_ok(heap_t *h, walk_t *w)
 {
+	heap_check_report_t rep;
+	memset(&rep, 0, sizeof rep);
+	alloc_err_t err = heap_check(h, &rep);
+	CHECK_EQ(err, ALLOC_OK);
+	if (err != ALLOC_OK)
+		fprintf(stderr, "heap_check: %s: %s\n", rep.invariant, rep.detail);
 	int bad = heapwalk(h, w);
 	if (bad)
 		fprintf(stderr, "heapwalk: %d failures\n", bad);
@@ -117,4 +123,21 @@ static inline heap_t *t_heap(size_t cap, heap_sweep_mode_t sweep)
 }
 
 #define LARGE_SC make_spanclass(0, true)
+
+/* A large object of npages pages through the public path (mallocgc takes
+ * the span straight from mheap_alloc); its span, or NULL on NOMEM. */
+static inline mspan_t *t_large(heap_t *h, uintptr_t npages)
+{
+	void *p = NULL;
+	if (heap_alloc(h, 0, npages * PAGE_SIZE, 0, 1, &p) != ALLOC_OK)
+		return NULL;
+	mspan_t *s = mheap_span_of_inuse(h, (uintptr_t)p);
+	CHECK(s != NULL && s->startaddr == (uintptr_t)p && s->npages == npages);
+	return s;
+}
+
+static inline void t_free(heap_t *h, mspan_t *s)
+{
+	CHECK_EQ(heap_free(h, 0, (void *)s->startaddr), ALLOC_OK);
+}
 #endif

@@ -1,5 +1,5 @@
-/* Large-object spans get whole, exclusive pages from the page heap, sit on
- * h->large while in use, and freeing them in any order coalesces the pages
+/* Large objects get whole, exclusive pages from the page heap (their spans
+ * sit on h->large while in use), and freeing them in any order coalesces the pages
  * back into one free run covering everything committed. */
 #include "t.h"
 #include "heapwalk.h"
@@ -11,7 +11,7 @@ int main(void)
 	heap_t *h = t_heap(0, HEAP_SWEEP_EAGER);
 	walk_t w;
 
-	mspan_t *a = mheap_alloc(h, 5, LARGE_SC);
+	mspan_t *a = t_large(h, 5);
 	REQUIRE(a);
 	CHECK_EQ(a->startaddr, h->arena_start);      /* first pages of the heap */
 	CHECK_EQ(a->startaddr % PAGE_SIZE, 0);
@@ -36,12 +36,12 @@ int main(void)
 	CHECK(mheap_arena_of(h, a->startaddr) == h->arenas[0]);
 	CHECK(h->arenas[0] != NULL && h->arenas[1] == NULL);
 
-	mspan_t *b = mheap_alloc(h, 7, LARGE_SC);
+	mspan_t *b = t_large(h, 7);
 	REQUIRE(b);
 	CHECK_EQ(b->startaddr, a->startaddr + PG(5));  /* split from the front of the run */
 	/* c does not fit the 52 free pages: the heap grows by what the top
 	 * free run lacks (148 pages) and c takes the merged run exactly */
-	mspan_t *c = mheap_alloc(h, 200, LARGE_SC);
+	mspan_t *c = t_large(h, 200);
 	REQUIRE(c);
 	CHECK_EQ(c->startaddr, b->startaddr + PG(7));
 	CHECK_EQ(h->stats.heap_sys, PG(212));
@@ -52,17 +52,17 @@ int main(void)
 
 	/* The span record of a freed span may be recycled; compare addresses. */
 	uintptr_t bstart = b->startaddr;
-	mheap_free(h, b);                /* between two in-use spans */
+	t_free(h, b);                /* between two in-use spans */
 	CHECK_EQ(heapwalk_ok(h, &w), 1);
 	CHECK(mheap_span_of_inuse(h, bstart) == NULL);
 	CHECK(mheap_span_of(h, bstart)->state == MSPAN_FREE);
 	CHECK_EQ(h->large.n, 2);
 	CHECK_EQ(w.runs[1].npages, 7);
 	CHECK_EQ(w.runs[1].needzero, 1);  /* it was in use: may be dirty */
-	mheap_free(h, a);                /* merges with b's run */
+	t_free(h, a);                /* merges with b's run */
 	CHECK_EQ(heapwalk_ok(h, &w), 1);
 	CHECK_EQ(w.runs[0].npages, 12);
-	mheap_free(h, c);                /* merges everything */
+	t_free(h, c);                /* merges everything */
 	CHECK_EQ(heapwalk_ok(h, &w), 1);
 	CHECK_EQ(w.n, 1);
 	CHECK_EQ(w.runs[0].off, 0);
@@ -74,23 +74,27 @@ int main(void)
 
 	/* A span bigger than an arena crosses arena boundaries: the span map of
 	 * both arenas names it. */
-	mspan_t *d = mheap_alloc(h, PAGES_PER_ARENA + 10, LARGE_SC);
+	mspan_t *d = t_large(h, PAGES_PER_ARENA + 10);
 	REQUIRE(d);
 	CHECK(h->arenas[1] != NULL);
 	CHECK(mheap_span_of_inuse(h, d->startaddr + ARENA_BYTES + PG(3)) == d);
 	CHECK(mheap_span_of_inuse(h, d->startaddr + PG(d->npages) - 1) == d);
 	CHECK_EQ(h->stats.other_sys, 2 * sizeof(heaparena_t));
 	CHECK_EQ(heapwalk_ok(h, &w), 0);
-	mheap_free(h, d);
+	t_free(h, d);
 	CHECK_EQ(heapwalk_ok(h, &w), 1);
 	CHECK_EQ(w.runs[0].npages, PAGES_PER_ARENA + 10);
 
 #ifdef AF_ASAN
-	/* free pages are poisoned; a fresh span's pages still are */
+	/* free pages are poisoned; mheap_alloc hands pages out still poisoned
+	 * (the span code unpoisons objects) and mheap_free poisons them again */
 	CHECK(__asan_address_is_poisoned((void *)h->arena_start));
 	mspan_t *e = mheap_alloc(h, 2, LARGE_SC);
+	REQUIRE(e);
 	CHECK(__asan_address_is_poisoned((void *)(e->startaddr + PAGE_SIZE)));
+	UNPOISON((void *)e->startaddr, 2 * PAGE_SIZE);
 	mheap_free(h, e);
+	CHECK(__asan_address_is_poisoned((void *)(h->arena_start + PAGE_SIZE)));
 #endif
 	heap_destroy(h);
 	return T_DONE();

@@ -8,6 +8,7 @@
 
 #define NSPANS 8
 #define SPAN_PAGES 8   /* 8 x 8 pages = HEAP_GROW_PAGES = the whole cap */
+#define SPLIT_PAGES 5  /* the smallest large object: 40 KiB */
 
 /* The model's free runs (start page, npages) for a set of freed spans. */
 static int model_runs(unsigned freed, uintptr_t runs[][2])
@@ -57,22 +58,22 @@ int main(void)
 			mspan_t *s[NSPANS];
 			uintptr_t start[NSPANS];
 			for (int i = 0; i < NSPANS; i++) {
-				s[i] = mheap_alloc(h, SPAN_PAGES, LARGE_SC);
+				s[i] = t_large(h, SPAN_PAGES);
 				REQUIRE(s[i]);
 				start[i] = s[i]->startaddr;
 				CHECK_EQ(start[i], h->arena_start + (uintptr_t)i * SPAN_PAGES * PAGE_SIZE);
 			}
-			CHECK(mheap_alloc(h, 1, LARGE_SC) == NULL);   /* full */
+			CHECK(t_large(h, 5) == NULL);   /* full */
 			unsigned freed = 0;
 			for (int k = 0; k < NSPANS; k++) {
 				int i = order ? NSPANS - 1 - k : (k * 3) % NSPANS; /* 0,3,6,1,4,7,2,5 */
 				if (!(subset >> i & 1))
 					continue;
-				mheap_free(h, s[i]);
+				t_free(h, s[i]);
 				freed |= 1u << i;
 				check_runs(h, freed);
 			}
-			/* Split: 3 pages come from the front of the smallest fitting
+			/* Split: SPLIT_PAGES come from the front of the smallest fitting
 			 * run; its tail stays free, so the runs are the model's with
 			 * that run shortened. */
 			uintptr_t runs[NSPANS][2];
@@ -83,7 +84,7 @@ int main(void)
 			for (int r = 1; r < n; r++)
 				if (runs[r][1] < runs[best][1])
 					best = r;
-			mspan_t *t = mheap_alloc(h, 3, LARGE_SC);
+			mspan_t *t = t_large(h, SPLIT_PAGES);
 			REQUIRE(t);
 			/* among equal-size runs the list decides; it must be one of them */
 			int found = -1;
@@ -98,12 +99,12 @@ int main(void)
 			walk_t w;
 			CHECK_EQ(heapwalk_ok(h, &w), n);
 			for (int i = 0; i < w.n; i++)
-				if (w.runs[i].off == runs[found][0] + 3) {
+				if (w.runs[i].off == runs[found][0] + SPLIT_PAGES) {
 					CHECK_EQ(w.runs[i].state, MSPAN_FREE);
-					CHECK_EQ(w.runs[i].npages, runs[found][1] - 3);
+					CHECK_EQ(w.runs[i].npages, runs[found][1] - SPLIT_PAGES);
 				}
 			/* and freeing it restores the unsplit run */
-			mheap_free(h, t);
+			t_free(h, t);
 			check_runs(h, subset);
 		}
 	}
