@@ -66,7 +66,7 @@ typedef struct model_obj {
 	int32_t block;        /* id of the object that owns the block (itself unless a
 	                         tiny sub-object: the object at offset 0 of its block) */
 	uint32_t boff;        /* offset inside that block (0 unless tiny) */
-	model_prof_t prof;    /* does the block carry a profile record */
+	model_prof_t prof;    /* was this allocation profiled (a block's record is its owner's) */
 	model_ref_t *slots;   /* ptrwords pointer slots, all nil at allocation */
 	uint64_t ended_at;    /* allocation count when it was freed or died */
 } model_obj_t;
@@ -139,11 +139,15 @@ bool model_store(model_t *m, int32_t id, size_t slot, model_ref_t target);
 /* heap_set_profrate */
 void model_set_profrate(model_t *m, int64_t rate);
 
-/* A finalizer record: the object and offset named at setfin, and fn. */
+/* A finalizer record: the object and offset named at setfin, fn, and the
+ * address as (block, boff): addr(block) + boff is the address the heap
+ * reports (two names can denote one address inside a tiny block). */
 typedef struct model_fin {
 	int32_t id;
 	uint32_t off;
 	uintptr_t fn;
+	int32_t block;
+	uint32_t boff;
 } model_fin_t;
 
 typedef struct model_gc_result {
@@ -174,7 +178,8 @@ bool model_is_live(const model_t *m, int32_t id);
 model_ref_t model_root_get(const model_t *m, int slot);
 /* The finalizer set at exactly addr(id) + off, or 0. */
 uintptr_t model_fin_at(const model_t *m, int32_t id, uint32_t off);
-bool model_is_pending(const model_t *m, int32_t id);  /* queued, not yet run */
+/* A queued (not yet run) finalizer record lies in the object's block. */
+bool model_is_pending(const model_t *m, int32_t id);
 
 /* ---- expected memstats ---- */
 /* Fills only the fields the model predicts exactly: nmalloc, nfree,
