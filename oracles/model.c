@@ -252,6 +252,13 @@ static void prof_note(model_t *m, const model_obj_t *o, bool is_free)
 	size_t i = bucket_index(m, o->stack);
 	model_bucket_t *b = &m->rec[i];
 	uint64_t sure = o->prof == MODEL_PROF_YES;
+	if (!sure) {
+		model_bucket_t *pb = &m->pub[i];
+		if (pb->maybe_max == 0 || o->elemsize < pb->maybe_min)
+			pb->maybe_min = o->elemsize;
+		if (o->elemsize > pb->maybe_max)
+			pb->maybe_max = o->elemsize;
+	}
 	if (is_free) {
 		b->frees_lo += sure, b->frees_hi++;
 		b->free_bytes_lo += sure * o->elemsize, b->free_bytes_hi += o->elemsize;
@@ -894,6 +901,14 @@ bool model_check_profile(model_t *m, const heap_bucket_t *bs, size_t n,
 		RANGE(frees);
 		RANGE(alloc_bytes);
 		RANGE(free_bytes);
+		/* Each uncertain record adds one elemsize of its stack's objects. */
+		uint64_t ka = b->allocs - e->allocs_lo, kf = b->frees - e->frees_lo;
+		uint64_t xa = b->alloc_bytes - e->alloc_bytes_lo, xf = b->free_bytes - e->free_bytes_lo;
+		if (xa < ka * e->maybe_min || xa > ka * e->maybe_max ||
+		    xf < kf * e->maybe_min || xf > kf * e->maybe_max) {
+			snprintf(why, whylen, "stack %u: bytes do not match the counts", b->stack);
+			return false;
+		}
 		/* A record is freed at most once, after it was published allocated. */
 		if (b->frees > b->allocs || b->free_bytes > b->alloc_bytes) {
 			snprintf(why, whylen, "stack %u: frees exceed allocs", b->stack);

@@ -198,12 +198,15 @@ typedef struct model_bucket {
 	uint32_t stack;
 	uint64_t allocs_lo, allocs_hi, frees_lo, frees_hi;
 	uint64_t alloc_bytes_lo, alloc_bytes_hi, free_bytes_lo, free_bytes_hi;
+	uint64_t maybe_min, maybe_max; /* elemsize range of the uncertain records, so
+	                               bytes - bytes_lo lies in (count - count_lo) * [min, max] */
 	bool must_exist;            /* some profiled allocation was certain */
 } model_bucket_t;
 /* Buckets in increasing stack order (valid until the next mutating call). */
 const model_bucket_t *model_expected_profile(model_t *m, size_t *n);
 /* Checks the heap's buckets (increasing stack order, as heap_profile gives
- * them) against the bounds: each field in [lo, hi], frees <= allocs, no
+ * them) against the bounds: each field in [lo, hi], uncertain bytes that
+ * match the uncertain counts and their sizes, frees <= allocs, no
  * bucket for a stack that profiled nothing, every must_exist bucket present. */
 bool model_check_profile(model_t *m, const heap_bucket_t *b, size_t n,
                          char *why, size_t whylen);
