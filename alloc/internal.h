@@ -418,17 +418,23 @@ special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind);
 bool mspecial_free(heap_t *h, special_t *s, uintptr_t p, size_t size); /* false: keep the object */
 void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size);
 bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size);
+special_t *mspecial_new(heap_t *h, uint8_t kind);   /* a zeroed record of kind, or NULL */
+void mspecial_dispose(heap_t *h, special_t *s);      /* back to its fixalloc */
+void mspecial_sweep(heap_t *h, mspan_t *s);          /* sweep's specials pass (span mode) */
 
 /* "mfinal.c" */
 void mfinal_queue(heap_t *h, void *p, uintptr_t fn);
 bool mfinal_add(heap_t *h, uintptr_t p, uintptr_t fn);   /* dispatches on specials mode */
 void mfinal_remove(heap_t *h, uintptr_t p);
+void mfinal_walk_queue(heap_t *h, void (*fn)(heap_t *h, void *arg, uintptr_t fn, void *ctx), void *ctx);
 
 /* "mprof.c" */
 void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack);
 void mprof_free(heap_t *h, bucket_t *b, size_t size);
 void mprof_gc(heap_t *h);
 int64_t mprof_next_sample(heap_t *h);
+void mprof_seed(heap_t *h);   /* sample PRNG from cfg.seed */
+void mprof_reset(heap_t *h);
 
 /* "mgc.c": heap_new calls mgc_init after mheap_init; heap_reset calls
  * mgc_reset BEFORE mheap_reset and persistent_reset (it clears the legacy
@@ -439,10 +445,15 @@ void mgc_reset(heap_t *h);
 
 /* "mgcmark.c" */
 void mgcmark_mark(heap_t *h);
+/* scans the object holding p (a finalizer's) without marking it */
+void mgcmark_scan_finalizer_object(heap_t *h, mspan_t *s, uintptr_t p);
+/* every INUSE span in address order (the arenas' span maps) */
+void mgc_for_each_inuse_span(heap_t *h, void (*fn)(heap_t *h, mspan_t *s, void *ctx), void *ctx);
 
 /* "mgcsweep.c" */
 bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve); /* true: span still in use */
 bool mspan_ensure_swept(heap_t *h, mspan_t *s);
+void mgcsweep_start_cycle(heap_t *h);  /* bump sweepgen; eager: sweep everything */
 /* Lazy mode: sweeps unswept spans until npages pages went back to the page
  * heap or none is left; returns the pages freed. mheap_alloc calls it
  * without h->lock before a large allocation and when the heap cannot grow. */
@@ -451,6 +462,16 @@ uintptr_t mgcsweep_reclaim(heap_t *h, uintptr_t npages);
 /* "mlegacy.c" (legacy design) */
 void mlegacy_init(heap_t *h);
 void mlegacy_reset(heap_t *h);
+bool mlegacy_addfinalizer(heap_t *h, uintptr_t p, uintptr_t fn);  /* false: exists */
+void mlegacy_removefinalizer(heap_t *h, uintptr_t p);
+bool mlegacy_has_finalizer(heap_t *h, uintptr_t base, size_t size);
+void mlegacy_setaddrbucket(heap_t *h, uintptr_t p, bucket_t *b);
+void mlegacy_free_all(heap_t *h, uintptr_t base, size_t size);     /* explicit free */
+void mlegacy_markroots(heap_t *h);
+void mlegacy_sweep_span(heap_t *h, mspan_t *s);
+/* every record: kind KIND_SPECIAL_FINALIZER at its exact address,
+ * KIND_SPECIAL_PROFILE at its object's start (for the heap checker) */
+void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, void *ctx), void *ctx);
 
 /* "mcheck.c" */
 void mcheck_destroy(heap_t *h);

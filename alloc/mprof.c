@@ -1,0 +1,178 @@
+/*
+ * Heap profiling (Go's mprof.go / the 2014 mprof.goc). See malloc.c for the
+ * overview.
+ *
+ * mallocgc samples allocations: with rate R > 0 an allocation is profiled
+ * when the mcache's byte countdown (nextSample) runs out; the countdown is
+ * drawn from an exponential distribution with mean R (malloc.go's
+ * fastexprand), so samples form a Poisson process over allocated bytes. The
+ * generator is a seeded PRNG owned by the heap: the same seed and the same
+ * operations give the same profile.
+ *
+ * A profiled object is charged to the bucket of the call stack ID the caller
+ * passed; the object carries a link to its bucket (a profile special in span
+ * mode, the address hash in legacy mode) so that its death, found by the
+ * sweeper, is charged to the same bucket. Counts accumulate in recent_* and
+ * are published at each GC (MProf_GC), so a profile shows only cycles the
+ * collector has completed, as the 2014 runtime did.
+ */
+#include "alloc/internal.h"
+#include <math.h>
+
+#define BUCKHASH_SIZE 1024   /* stack IDs are dense small integers in practice */
+
+void heap_set_profrate(heap_t *h, int64_t rate)
+{
+	h->cfg.profrate = rate < 0 ? 0 : rate;
+}
+
+/* xorshift64*: small, fast, and good enough for sampling intervals. */
+static uint64_t prof_rand(heap_t *h)
+{
+	uint64_t x = h->sample_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	h->sample_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void mprof_seed(heap_t *h)
+{
+	/* splitmix64 of the seed, so nearby seeds give unrelated streams and
+	 * the state is never zero (a fixed point of xorshift) */
+	uint64_t z = h->cfg.seed + 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	z ^= z >> 31;
+	h->sample_state = z ? z : 1;
+}
+
+/* malloc.go's fastexprand: -ln(q) * mean for q uniform in (0, 1], with q
+ * drawn from 26 random bits. */
+static int64_t fastexprand(heap_t *h, int64_t mean)
+{
+	enum { RANDOM_BIT_COUNT = 26 };
+	double qlog;
+	uint64_t q;
+
+	if (mean > 0x7000000)
+		mean = 0x7000000;
+	else if (mean == 0)
+		return 0;
+	q = (prof_rand(h) >> (64 - RANDOM_BIT_COUNT)) + 1;
+	qlog = log2((double)q) - RANDOM_BIT_COUNT;
+	if (qlog > 0)
+		qlog = 0;
+	return (int64_t)(qlog * (-0.6931471805599453 * (double)mean)) + 1;
+}
+
+/* Go 1.19 nextSample: with rate 1 every allocation is sampled and the
+ * countdown is not consulted. */
+int64_t mprof_next_sample(heap_t *h)
+{
+	int64_t rate = h->cfg.profrate;
+
+	if (rate == 1)
+		return 0;
+	return fastexprand(h, rate);
+}
+
+static bucket_t *stkbucket(heap_t *h, uint32_t stack)
+{
+	bucket_t *b, **l;
+	uint32_t i = (stack * 2654435769u) >> (32 - 10);
+
+	if (h->buckhash == NULL) {
+		h->buckhash = persistentalloc(h, BUCKHASH_SIZE * sizeof *h->buckhash, 8);
+		if (h->buckhash == NULL)
+			return NULL;
+		h->stats.buckhash_sys += BUCKHASH_SIZE * sizeof *h->buckhash;
+	}
+	for (b = h->buckhash[i]; b != NULL; b = b->next)
+		if (b->stack == stack)
+			return b;
+	b = persistentalloc(h, sizeof *b, 8);
+	if (b == NULL)
+		return NULL;
+	h->stats.buckhash_sys += sizeof *b;
+	b->stack = stack;
+	b->next = h->buckhash[i];
+	h->buckhash[i] = b;
+	for (l = &h->buckets; *l != NULL && (*l)->stack < stack; l = &(*l)->allnext)
+		;
+	b->allnext = *l;
+	*l = b;
+	return b;
+}
+
+/* MProf_Malloc: p was just allocated with rounded size. */
+void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack)
+{
+	bucket_t *b;
+
+	lock_acquire(&h->proflock);
+	b = stkbucket(h, stack);
+	if (b == NULL)
+		heap_throw(h, "MProf_Malloc: out of metadata memory");
+	b->recent_allocs++;
+	b->recent_alloc_bytes += size;
+	lock_release(&h->proflock);
+
+	if (h->cfg.specials == HEAP_SPECIALS_LEGACY) {
+		mlegacy_setaddrbucket(h, p, b);
+		return;
+	}
+	special_profile_t *sp = (special_profile_t *)mspecial_new(h, KIND_SPECIAL_PROFILE);
+	if (sp == NULL)
+		heap_throw(h, "setprofilebucket: out of metadata memory");
+	sp->b = b;
+	if (!mspecial_add(h, p, &sp->s))
+		heap_throw(h, "setprofilebucket: profile already set at %#lx", (unsigned long)p);
+}
+
+void mprof_free(heap_t *h, bucket_t *b, size_t size)
+{
+	lock_acquire(&h->proflock);
+	b->recent_frees++;
+	b->recent_free_bytes += size;
+	lock_release(&h->proflock);
+}
+
+/* MProf_GC: publish what the last cycle saw. */
+void mprof_gc(heap_t *h)
+{
+	lock_acquire(&h->proflock);
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
+		b->allocs += b->recent_allocs;
+		b->frees += b->recent_frees;
+		b->alloc_bytes += b->recent_alloc_bytes;
+		b->free_bytes += b->recent_free_bytes;
+		b->recent_allocs = b->recent_frees = 0;
+		b->recent_alloc_bytes = b->recent_free_bytes = 0;
+	}
+	lock_release(&h->proflock);
+}
+
+void heap_profile(heap_t *h, void (*cb)(const heap_bucket_t *b, void *ctx), void *ctx)
+{
+	heap_bucket_t out;
+
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
+		lock_acquire(&h->proflock);
+		out.stack = b->stack;
+		out.allocs = b->allocs;
+		out.frees = b->frees;
+		out.alloc_bytes = b->alloc_bytes;
+		out.free_bytes = b->free_bytes;
+		lock_release(&h->proflock);
+		cb(&out, ctx);
+	}
+}
+
+void mprof_reset(heap_t *h)
+{
+	h->buckhash = NULL;
+	h->buckets = NULL;
+	mprof_seed(h);
+}

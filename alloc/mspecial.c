@@ -1,0 +1,207 @@
+/*
+ * Special records (span mode): Go commit 020b39c3 moved finalizers and heap
+ * profile records out of global address-keyed tables into records hung off
+ * the span that holds the object. See malloc.c for the overview.
+ *
+ * A span's list is sorted by (offset, kind) and unique per pair. Finalizer
+ * sorts before profile at the same offset, so a sweep that meets the
+ * finalizer first keeps the object (it is queued, hence resurrected) and
+ * leaves the profile record in place: the object's eventual death is then
+ * counted exactly once.
+ *
+ * Every operation first makes sure the span is swept (Go 1.19 ensureSwept):
+ * an unswept span's mark bits say which objects are dead, and a record must
+ * never be attached to an object the pending sweep will free.
+ *
+ * In legacy mode the same entry points answer from the side tables of
+ * mlegacy.c, so callers (explicit free) need not know the design.
+ */
+#include "alloc/internal.h"
+
+static uintptr_t span_offset(const mspan_t *s, uintptr_t p) { return p - s->startaddr; }
+
+static mspan_t *special_span(heap_t *h, uintptr_t p, const char *who)
+{
+	mspan_t *s = mheap_span_of_inuse(h, p);
+	if (s == NULL)
+		heap_throw(h, "%s: pointer %#lx not in an in-use span", who, (unsigned long)p);
+	return s;
+}
+
+bool mspecial_add(heap_t *h, uintptr_t p, special_t *rec)
+{
+	mspan_t *s = special_span(h, p, "addspecial");
+	uintptr_t off = span_offset(s, p);
+	special_t **t, *x;
+
+	mspan_ensure_swept(h, s);
+	if (s->state != MSPAN_INUSE)
+		heap_throw(h, "addspecial: span of %#lx freed by its sweep", (unsigned long)p);
+	lock_acquire(&s->speciallock);
+	for (t = &s->specials; (x = *t) != NULL; t = &x->next) {
+		if (x->offset == off && x->kind == rec->kind) {
+			lock_release(&s->speciallock);
+			return false;
+		}
+		if (off < x->offset || (off == x->offset && rec->kind < x->kind))
+			break;
+	}
+	rec->offset = (uint16_t)off;
+	rec->next = x;
+	*t = rec;
+	lock_release(&s->speciallock);
+	return true;
+}
+
+special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind)
+{
+	mspan_t *s = special_span(h, p, "removespecial");
+	uintptr_t off = span_offset(s, p);
+	special_t **t, *x;
+
+	mspan_ensure_swept(h, s);
+	lock_acquire(&s->speciallock);
+	for (t = &s->specials; (x = *t) != NULL; t = &x->next) {
+		if (x->offset == off && x->kind == kind) {
+			*t = x->next;
+			lock_release(&s->speciallock);
+			return x;
+		}
+	}
+	lock_release(&s->speciallock);
+	return NULL;
+}
+
+static void special_record_free(heap_t *h, special_t *x)
+{
+	lock_acquire(&h->speciallock);
+	if (x->kind == KIND_SPECIAL_FINALIZER)
+		fixalloc_free(&h->specialfinalizeralloc, x);
+	else
+		fixalloc_free(&h->specialprofilealloc, x);
+	lock_release(&h->speciallock);
+}
+
+special_t *mspecial_new(heap_t *h, uint8_t kind)
+{
+	special_t *x;
+
+	lock_acquire(&h->speciallock);
+	if (kind == KIND_SPECIAL_FINALIZER)
+		x = fixalloc_alloc(h, &h->specialfinalizeralloc);
+	else
+		x = fixalloc_alloc(h, &h->specialprofilealloc);
+	lock_release(&h->speciallock);
+	if (x != NULL)
+		x->kind = kind;
+	return x;
+}
+
+void mspecial_dispose(heap_t *h, special_t *x)
+{
+	special_record_free(h, x);
+}
+
+/* Go's freeSpecial: x is already unlinked. p is the object (or tiny
+ * sub-object) address, size the object's elemsize. Returns false when the
+ * object must be kept (a finalizer was queued). */
+bool mspecial_free(heap_t *h, special_t *x, uintptr_t p, size_t size)
+{
+	switch (x->kind) {
+	case KIND_SPECIAL_FINALIZER:
+		mfinal_queue(h, (void *)p, ((special_finalizer_t *)x)->fn);
+		special_record_free(h, x);
+		return false;
+	case KIND_SPECIAL_PROFILE:
+		mprof_free(h, ((special_profile_t *)x)->b, size);
+		special_record_free(h, x);
+		return true;
+	default:
+		heap_throw(h, "bad special kind %d at %#lx", x->kind, (unsigned long)p);
+	}
+}
+
+/* Explicit free of [p, p+size): the caller has refused objects with a
+ * finalizer (mspecial_has_finalizer), so only profile records remain. */
+void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
+{
+	special_t **t, *x;
+	uintptr_t off = span_offset(s, p);
+
+	if (h->cfg.specials == HEAP_SPECIALS_LEGACY) {
+		mlegacy_free_all(h, p, size);
+		return;
+	}
+	lock_acquire(&s->speciallock);
+	t = &s->specials;
+	while ((x = *t) != NULL && x->offset < off + size) {
+		if (x->offset < off) {
+			t = &x->next;
+			continue;
+		}
+		*t = x->next;
+		if (!mspecial_free(h, x, p + (x->offset - off), size))
+			heap_throw(h, "can't explicitly free an object with a finalizer (%#lx)",
+			           (unsigned long)p);
+	}
+	lock_release(&s->speciallock);
+}
+
+bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size)
+{
+	uintptr_t off = span_offset(s, base);
+	bool found = false;
+
+	if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
+		return mlegacy_has_finalizer(h, base, size);
+	lock_acquire(&s->speciallock);
+	for (special_t *x = s->specials; x != NULL && x->offset < off + size; x = x->next) {
+		if (x->offset >= off && x->kind == KIND_SPECIAL_FINALIZER) {
+			found = true;
+			break;
+		}
+	}
+	lock_release(&s->speciallock);
+	return found;
+}
+
+/*
+ * Go 1.19 sweepLocked, the specials part. For every unmarked object with
+ * records: if any record in the object is a finalizer, the object is marked
+ * (kept for its finalizer) and every finalizer is unlinked and queued while
+ * profile records stay; otherwise every record is unlinked and freed (the
+ * profile record counts the free). The caller owns the span.
+ */
+void mspecial_sweep(heap_t *h, mspan_t *s)
+{
+	special_t **t = &s->specials, *x;
+	uintptr_t size = s->elemsize;
+
+	lock_acquire(&s->speciallock);
+	while ((x = *t) != NULL) {
+		uintptr_t idx = s->large ? 0 : x->offset / size;
+		uintptr_t objoff = idx * size, end = objoff + size;
+		bool hasfin = false;
+
+		if (bit_get(s->gcmarkbits, idx)) {
+			t = &x->next;
+			continue;
+		}
+		for (special_t *y = x; y != NULL && y->offset < end; y = y->next) {
+			if (y->kind == KIND_SPECIAL_FINALIZER) {
+				hasfin = true;
+				bit_set(s->gcmarkbits, idx);
+				break;
+			}
+		}
+		while ((x = *t) != NULL && x->offset < end) {
+			if (x->kind == KIND_SPECIAL_FINALIZER || !hasfin) {
+				*t = x->next;
+				mspecial_free(h, x, s->startaddr + x->offset, size);
+			} else {
+				t = &x->next;
+			}
+		}
+	}
+	lock_release(&s->speciallock);
+}
