@@ -437,9 +437,9 @@ void mprof_seed(heap_t *h);   /* sample PRNG from cfg.seed */
 void mprof_reset(heap_t *h);
 
 /* "mgc.c": heap_new calls mgc_init after mheap_init; heap_reset calls
- * mgc_reset BEFORE mheap_reset and persistent_reset (it clears the legacy
- * special bits it set, then forgets every pointer the GC, finalizer, profile
- * and legacy state hold into persistent memory). */
+ * mgc_reset (after mheap_reset and persistent_reset is fine: it only forgets
+ * the pointers the GC, finalizer, profile and legacy state hold into
+ * persistent memory, and mheap_reset zeroes the legacy special bits). */
 void mgc_init(heap_t *h);
 void mgc_reset(heap_t *h);
 

@@ -38,20 +38,14 @@ uint32_t heap_numgc(const heap_t *h)
 	return h->numgc;
 }
 
+/* heap.c has made the locks and the special record pools. */
 void mgc_init(heap_t *h)
 {
-	lock_init(&h->finlock);
-	lock_init(&h->proflock);
-	lock_init(&h->speciallock);
-	fixalloc_init(&h->specialfinalizeralloc, sizeof(special_finalizer_t), "specialfinalizer");
-	fixalloc_init(&h->specialprofilealloc, sizeof(special_profile_t), "specialprofile");
 	mgc_reset(h);
 }
 
 void mgc_reset(heap_t *h)
 {
-	fixalloc_reset(&h->specialfinalizeralloc);
-	fixalloc_reset(&h->specialprofilealloc);
 	h->sweepgen = 0;
 	h->sweepdone = true;
 	h->numgc = 0;

@@ -464,28 +464,15 @@ void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, voi
 					   KIND_SPECIAL_PROFILE, ctx);
 }
 
-static void clear_bit_of(heap_t *h, uintptr_t addr, int kind, void *ctx)
-{
-	uintptr_t base;
-	(void)kind;
-	(void)ctx;
-	if (mheap_span_of_inuse(h, addr) == NULL)
-		return;
-	object_of(h, addr, &base);
-	specialbit_put(h, base, false);
-}
-
 void mlegacy_init(heap_t *h)
 {
 	mlegacy_reset(h);
 }
 
-/* Before the page heap and persistent memory are reset: clear the bits we
- * set (proportional to the records), then forget the tables. */
+/* heap_reset: mheap_reset zeroes the special bits of every page it hands
+ * out again; the tables' memory went with persistent_reset. Forget them. */
 void mlegacy_reset(heap_t *h)
 {
-	if (h->addrhash != NULL)
-		mlegacy_walk(h, clear_bit_of, NULL);
 	memset(h->fintab, 0, sizeof h->fintab);
 	h->addrhash = NULL;
 	h->stats.legacy_inuse = h->cfg.specials == HEAP_SPECIALS_LEGACY ? sizeof h->fintab : 0;
