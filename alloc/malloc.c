@@ -400,33 +400,3 @@ alloc_err_t heap_find_object(heap_t *h, const void *ptr, void **base, size_t *el
 		*elemsize = s->elemsize;
 	return ALLOC_OK;
 }
-
-/* ---- weak stubs for the GC engineer's files, until they land ---- */
-__attribute__((weak)) bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
-{
-	(void)preserve;
-	heap_throw(h, "mgcsweep_sweep: no sweeper linked (span %#lx)", (unsigned long)s->startaddr);
-}
-__attribute__((weak)) bool mspan_ensure_swept(heap_t *h, mspan_t *s)
-{
-	(void)h; (void)s;
-	return true;
-}
-__attribute__((weak)) bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size)
-{
-	(void)h; (void)s; (void)base; (void)size;
-	return false;
-}
-__attribute__((weak)) void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
-{
-	(void)h; (void)s; (void)p; (void)size;
-}
-__attribute__((weak)) void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack)
-{
-	(void)h; (void)p; (void)size; (void)stack;
-}
-__attribute__((weak)) int64_t mprof_next_sample(heap_t *h)
-{
-	(void)h;
-	return 0;
-}
