@@ -84,6 +84,9 @@ size_t program_push(program_t *p, const op_t *op);
 /* Creates object id nobjs with the given name (copied). */
 int32_t program_new_obj(program_t *p, const char *name);
 uint32_t program_push_list(program_t *p, const int32_t *ids, size_t n);
+/* The name of object id: as written, or h<id> when the program has none
+ * (binary programs); tmp holds the latter. */
+const char *program_objname(const program_t *p, int32_t id, char tmp[24]);
 
 const char *op_code_name(op_code_t c);   /* "alloc", "expect finalized", ... */
 bool op_is_expect(op_code_t c);

@@ -107,43 +107,49 @@ static void sb_printf(sbuf_t *sb, const char *fmt, ...)
 		sb->len += (size_t)k;
 }
 
-static const char *objname(const program_t *p, int32_t id)
+/* Text programs name objects as written; binary ones (no names) h0, h1... */
+const char *program_objname(const program_t *p, int32_t id, char tmp[24])
 {
-	return id >= 0 && (size_t)id < p->nobjs ? p->objname[id] : "?";
+	if (id >= 0 && (size_t)id < p->nobjs)
+		return p->objname[id];
+	snprintf(tmp, 24, "h%d", (int)id);
+	return tmp;
 }
 
 static void sb_ref(sbuf_t *sb, const program_t *p, int32_t id, uint64_t off)
 {
+	char tmp[24];
 	if (id == OBJ_NONE)
 		sb_printf(sb, "nil");
 	else if (off)
-		sb_printf(sb, "%s+%llu", objname(p, id), (unsigned long long)off);
+		sb_printf(sb, "%s+%llu", program_objname(p, id, tmp), (unsigned long long)off);
 	else
-		sb_printf(sb, "%s", objname(p, id));
+		sb_printf(sb, "%s", program_objname(p, id, tmp));
 }
 
 int op_format(const program_t *p, const op_t *op, char *buf, size_t n)
 {
 	sbuf_t sb = { buf, n, 0 };
+	char tmp[24];
 	if (n)
 		buf[0] = 0;
 	unsigned long long a = (unsigned long long)op->a;
 	switch ((op_code_t)op->code) {
 	case OP_ALLOC:
-		sb_printf(&sb, "%s = alloc %llu", objname(p, op->obj), a);
+		sb_printf(&sb, "%s = alloc %llu", program_objname(p, op->obj, tmp), a);
 		if (op->b)
 			sb_printf(&sb, " ptrs=%llu", (unsigned long long)op->b);
 		break;
 	case OP_FREE:
 	case OP_CLEARFIN:
-		sb_printf(&sb, "%s %s", code_names[op->code], objname(p, op->obj));
+		sb_printf(&sb, "%s %s", code_names[op->code], program_objname(p, op->obj, tmp));
 		break;
 	case OP_ROOT:
 		sb_printf(&sb, "root %llu ", a);
 		sb_ref(&sb, p, op->obj2, op->off2);
 		break;
 	case OP_STORE:
-		sb_printf(&sb, "store %s.%llu ", objname(p, op->obj), a);
+		sb_printf(&sb, "store %s.%llu ", program_objname(p, op->obj, tmp), a);
 		sb_ref(&sb, p, op->obj2, op->off2);
 		break;
 	case OP_SETFIN:
@@ -176,7 +182,7 @@ int op_format(const program_t *p, const op_t *op, char *buf, size_t n)
 	case OP_EXPECT_DEAD:
 		sb_printf(&sb, "%s", code_names[op->code]);
 		for (uint32_t i = 0; i < op->nlist; i++)
-			sb_printf(&sb, " %s", objname(p, p->lists[op->list + i]));
+			sb_printf(&sb, " %s", program_objname(p, p->lists[op->list + i], tmp));
 		break;
 	case OP_EXPECT_ERR:
 		sb_printf(&sb, "expect err %s", op->a < ALLOC_ERR__COUNT ?
