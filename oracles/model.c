@@ -8,10 +8,15 @@
  * team's DECISIONS entry) it mirrors.
  */
 #include "oracles/model.h"
+#include "harness/ref_sizeclasses.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef AF_REFERENCE_DIR   /* CMake defines it for oracles/ */
+#define AF_REFERENCE_DIR "../shared/reference"
+#endif
 
 #define NCLASSES 67            /* the reference table: classes 1..66, 0 = large */
 #define PAGE_BYTES 8192        /* Go's _PageSize */
@@ -98,46 +103,42 @@ static model_obj_t *obj(const model_t *m, int32_t id)
 
 /* ---- the size table ---- */
 
+/* The table comes through harness/ref_sizeclasses.h (a plain TSV reader
+ * that knows where the file lives: $AF_REFERENCE_DIR, the compiled-in
+ * directory, or beside a worktree); never from alloc/. */
 static bool load_table(model_t *m, const char *refdir)
 {
-	if (!refdir)
-		refdir = getenv("AF_REFERENCE_DIR");
-#ifdef AF_REFERENCE_DIR
-	if (!refdir)
-		refdir = AF_REFERENCE_DIR;
-#endif
-	if (!refdir)
-		return false;
-	char path[4096];
-	snprintf(path, sizeof path, "%s/go-sizeclasses.tsv", refdir);
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "model: cannot open %s\n", path);
-		return false;
+	ref_sizeclasses_t r;
+	int rc;
+	if (refdir) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/go-sizeclasses.tsv", refdir);
+		FILE *f = fopen(path, "r");
+		rc = f ? ref_sizeclasses_parse(f, path, &r) : -1;
+		if (f)
+			fclose(f);
+	} else {
+		/* The source root, for the worktree fallback: this file's path
+		 * less "oracles/model.c". */
+		char src[4096];
+		snprintf(src, sizeof src, "%s", __FILE__);
+		char *cut = strstr(src, "oracles/model.c");
+		if (cut)
+			*cut = 0;
+		rc = ref_sizeclasses_load(&r, AF_REFERENCE_DIR, cut ? src : ".");
 	}
-	char line[256];
-	int next = 1;
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		unsigned c, size, span, objs;
-		if (sscanf(line, "%u %u %u %u", &c, &size, &span, &objs) != 4 || (int)c != next ||
-		    c >= NCLASSES || size == 0 || objs == 0 || span % PAGE_BYTES != 0 ||
-		    objs != span / size || (c > 1 && size <= m->class_size[c - 1]))
-			break;
-		m->class_size[c] = size;
-		m->class_span[c] = span;
-		m->class_objs[c] = objs;
-		next++;
-	}
-	fclose(f);
-	if (next != NCLASSES || m->class_size[NCLASSES - 1] != MAX_SMALL ||
-	    m->class_size[TINY_CLASS] != TINY_BYTES) {
-		fprintf(stderr, "model: %s: expected classes 1..%d ending at %d\n", path,
-		        NCLASSES - 1, MAX_SMALL);
+	if (rc != 0 || r.n != NCLASSES)
 		return false;
+	for (int c = 1; c < NCLASSES; c++) {
+		/* The model relies on these facts of the table; refuse another. */
+		if (r.size[c] <= r.size[c - 1] || r.span[c] % PAGE_BYTES != 0 ||
+		    r.objects[c] != r.span[c] / r.size[c])
+			return false;
+		m->class_size[c] = (uint32_t)r.size[c];
+		m->class_span[c] = (uint32_t)r.span[c];
+		m->class_objs[c] = (uint32_t)r.objects[c];
 	}
-	return true;
+	return m->class_size[NCLASSES - 1] == MAX_SMALL && m->class_size[TINY_CLASS] == TINY_BYTES;
 }
 
 int model_size_class(const model_t *m, size_t size)
