@@ -177,9 +177,7 @@ static uintptr_t alloc_large(heap_t *h, size_t size, bool noscan)
 	s->allocCount = 1;
 	s->freeindex = 1;
 	s->alloccache = 0;
-	lock_acquire(&h->lock);
-	mspan_list_insert(&h->large, s);
-	lock_release(&h->lock);
+	/* mheap_alloc put it on h->large; mheap_free takes it off. */
 	prepare_slot(s->startaddr, size, s->elemsize, s->needzero);
 	mstats_note_large_alloc(h, s->elemsize);
 	return s->startaddr;
@@ -355,7 +353,6 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 		if (s->large) {
 			uintptr_t bytes = s->elemsize;
 			lock_acquire(&h->lock);
-			mspan_list_remove(&h->large, s);
 			bit_clear(s->allocbits, 0);
 			s->allocCount = 0;
 			mheap_free_locked(h, s);
