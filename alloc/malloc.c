@@ -177,7 +177,10 @@ static uintptr_t alloc_large(heap_t *h, size_t size, bool noscan)
 	s->allocCount = 1;
 	s->freeindex = 1;
 	s->alloccache = 0;
-	/* mheap_alloc put it on h->large; mheap_free takes it off. */
+	/* mheap_free takes it off again. */
+	lock_acquire(&h->lock);
+	mspan_list_insert(&h->large, s);
+	lock_release(&h->lock);
 	prepare_slot(s->startaddr, size, s->elemsize, s->needzero);
 	mstats_note_large_alloc(h, s->elemsize);
 	return s->startaddr;
