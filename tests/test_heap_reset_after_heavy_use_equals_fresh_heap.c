@@ -1,0 +1,174 @@
+/* heap_reset after heavy use (small and large objects on two Ps, frees,
+ * scavenging, a span crossing into a second arena, dirty memory) leaves a
+ * heap indistinguishable from heap_new's: the same stats, free runs, span
+ * map, metadata accounting and zeroed memory, and the same op sequence then
+ * gives the same results, address for address (relative to the arena). */
+#include "t.h"
+#include "heapwalk.h"
+
+#define NOPS 3000
+#define MAXLIVE 512
+
+typedef struct trace {
+	uintptr_t off[NOPS];   /* result offset from arena_start, or error code */
+	heap_stats_t st[8];    /* stats at a few checkpoints */
+} trace_t;
+
+/* A deterministic mixed workload; records every result in tr. */
+static void run_ops(heap_t *h, uint64_t seed, trace_t *tr, int check_every)
+{
+	void *live[MAXLIVE];
+	int nlive = 0;
+	walk_t w;
+	for (int i = 0; i < NOPS; i++) {
+		uint64_t r = t_rand(&seed);
+		int p = (int)(r & 1);
+		unsigned kind = (unsigned)(r >> 8) % 100;
+		if (kind < 35 && nlive > 0) {
+			int k = (int)((r >> 20) % (uint64_t)nlive);
+			CHECK_EQ(heap_free(h, p, live[k]), ALLOC_OK);
+			live[k] = live[--nlive];
+			tr->off[i] = 1;
+			continue;
+		}
+		if (kind == 99) {
+			tr->off[i] = heap_scavenge(h);
+			continue;
+		}
+		size_t size;
+		if (kind < 75)
+			size = 1 + (size_t)(r >> 24) % 1024;
+		else if (kind < 93)
+			size = 1024 + (size_t)(r >> 24) % 31744;
+		else
+			size = 32769 + (size_t)(r >> 24) % (2u << 20);
+		if (i == NOPS / 2)
+			size = (size_t)70 << 20;   /* crosses into the second arena */
+		size_t ptrwords = (r >> 40) & 1 ? size / 8 : 0;
+		void *x = NULL;
+		alloc_err_t err = heap_alloc(h, p, size, ptrwords, (uint32_t)(r >> 50), &x);
+		CHECK_EQ(err, ALLOC_OK);
+		if (err != ALLOC_OK) {
+			tr->off[i] = err;
+			continue;
+		}
+		tr->off[i] = (uintptr_t)x - h->arena_start;
+		/* dirty what was handed out (both ends of big objects) */
+		if (size <= (64u << 10)) {
+			memset(x, 0xee, size);
+		} else {
+			memset(x, 0xee, 64u << 10);
+			memset((char *)x + size - 4096, 0xee, 4096);
+		}
+		if (nlive < MAXLIVE && ptrwords == 0 && size >= 16)
+			live[nlive++] = x;
+		if (check_every && i % check_every == 0)
+			heapwalk_ok(h, &w);
+		if (i % (NOPS / 8) == 0)
+			heap_read_stats(h, &tr->st[i / (NOPS / 8)]);
+	}
+	heapwalk_ok(h, &w);
+}
+
+static void check_like_fresh(heap_t *h, heap_t *fresh)
+{
+	heap_stats_t a, b;
+	walk_t wa, wb;
+	heap_read_stats(h, &a);
+	heap_read_stats(fresh, &b);
+	CHECK(memcmp(&a, &b, sizeof a) == 0);
+	CHECK_EQ(a.heap_sys, 0);
+	CHECK_EQ(a.other_sys, 0);
+	CHECK_EQ(heapwalk_ok(h, &wa), 0);
+	heapwalk_ok(fresh, &wb);
+	CHECK(walks_equal(&wa, &wb));
+	CHECK_EQ(h->arena_used, h->arena_start);
+	CHECK_EQ(h->arena_hwm, h->arena_start);
+	CHECK_EQ(h->arena_end - h->arena_start, fresh->arena_end - fresh->arena_start);
+	for (int i = 0; i < MAX_ARENAS; i++)
+		CHECK(h->arenas[i] == NULL);
+	CHECK_EQ(h->freelarge.n, 0);
+	CHECK_EQ(h->large.n, 0);
+	CHECK_EQ(h->persistent.sys, fresh->persistent.sys);
+	CHECK_EQ(h->persistent.used, fresh->persistent.used);
+	CHECK_EQ(h->spanalloc.inuse, fresh->spanalloc.inuse);
+	CHECK_EQ(h->spanalloc.sys, fresh->spanalloc.sys);
+	CHECK_EQ(h->cachealloc.inuse, fresh->cachealloc.inuse);
+	CHECK_EQ(h->cachealloc.sys, fresh->cachealloc.sys);
+	for (int p = 0; p < HEAP_MAX_PROCS; p++) {
+		CHECK_EQ(h->mcaches[p] != NULL, fresh->mcaches[p] != NULL);
+		if (!h->mcaches[p] || !fresh->mcaches[p])
+			continue;
+		CHECK_EQ(h->mcaches[p]->tiny, 0);
+		CHECK_EQ(h->mcaches[p]->nextSample, fresh->mcaches[p]->nextSample);
+		for (int sc = 0; sc < NUM_SPAN_CLASSES; sc++)
+			CHECK(h->mcaches[p]->alloc[sc] == &h->emptyspan);
+	}
+	for (int sc = 0; sc < NUM_SPAN_CLASSES; sc++) {
+		mcentral_t *c = &h->central[sc];
+		CHECK_EQ(c->partial[0].n + c->partial[1].n + c->full[0].n + c->full[1].n, 0);
+	}
+}
+
+int main(void)
+{
+	heap_config_t cfg = {0};
+	cfg.nprocs = 2;
+	heap_t *h = NULL, *fresh = NULL;
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
+	static trace_t t1, t2, t3;
+
+	run_ops(h, 42, &t1, 97);
+	CHECK(h->arenas[1] != NULL);
+	uintptr_t used = h->arena_used - h->arena_start;
+	heaparena_t *a0 = h->arenas[0], *a1 = h->arenas[1];
+	heap_reset(h);
+
+	REQUIRE(heap_new(&cfg, &fresh) == ALLOC_OK);
+	check_like_fresh(h, fresh);
+	/* The metadata mappings survive for reuse, cleared: no span, no
+	 * pointer bit anywhere the last run wrote. */
+	CHECK(h->arena_maps[0] == a0 && h->arena_maps[1] == a1);
+	int dirty = 0;
+	for (uintptr_t i = 0; i < PAGES_PER_ARENA; i++)
+		dirty += a0->spans[i] != NULL || a1->spans[i] != NULL;
+	for (size_t i = 0; i < sizeof a0->ptrbits / 8; i++)
+		dirty += a0->ptrbits[i] != 0 || a1->ptrbits[i] != 0;
+	CHECK_EQ(dirty, 0);
+
+	/* Every page the last run used reads zero again: take it all as one
+	 * span straight from the page heap. */
+	mspan_t *all = mheap_alloc(h, used / PAGE_SIZE, LARGE_SC);
+	REQUIRE(all);
+	CHECK_EQ(all->startaddr, h->arena_start);
+	CHECK_EQ(all->needzero, 0);
+	UNPOISON((void *)all->startaddr, used);
+	size_t nonzero = 0;
+	for (uintptr_t p = all->startaddr; p < all->startaddr + used; p += 8)
+		nonzero += *(uint64_t *)p != 0;
+	CHECK_EQ(nonzero, 0);
+	POISON((void *)all->startaddr, used);
+	mheap_free(h, all);
+	heap_reset(h);
+	check_like_fresh(h, fresh);
+
+	/* Same ops on the reset heap and on the fresh one: same results. */
+	run_ops(h, 7, &t2, 0);
+	run_ops(fresh, 7, &t3, 0);
+	CHECK(memcmp(t2.off, t3.off, sizeof t2.off) == 0);
+	CHECK(memcmp(t2.st, t3.st, sizeof t2.st) == 0);
+	heap_stats_t a, b;
+	heap_read_stats(h, &a);
+	heap_read_stats(fresh, &b);
+	CHECK(memcmp(&a, &b, sizeof a) == 0);
+	CHECK_EQ(h->arena_used - h->arena_start, fresh->arena_used - fresh->arena_start);
+	/* and the first run's sequence was no accident of a fresh heap either */
+	heap_reset(h);
+	static trace_t t4;
+	run_ops(h, 42, &t4, 0);
+	CHECK(memcmp(t1.off, t4.off, sizeof t1.off) == 0);
+
+	heap_destroy(fresh);
+	heap_destroy(h);
+	return T_DONE();
+}
