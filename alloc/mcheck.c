@@ -265,6 +265,8 @@ static void check_span_map(checker_t *k)
 		prev = s;
 		p = end;
 	}
+	if (sc->nspans == 0)
+		return;   /* an empty heap: byptr may still be NULL (UBSan: memcpy) */
 	memcpy(sc->byptr, sc->spans, sc->nspans * sizeof *sc->spans);
 	qsort(sc->byptr, sc->nspans, sizeof *sc->byptr, ptr_cmp);
 }
