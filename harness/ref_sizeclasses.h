@@ -1,5 +1,5 @@
 /*
- * The reference size class table, read from ../shared/reference/
+ * The reference size class table, read from reference/ (the repo's copy of shared/reference/)
  * go-sizeclasses.tsv independently of alloc/msize.c, so the tests and the
  * sizeclass fuzz target judge the generated table against data it did not
  * produce. Header-only: one static loader per includer.
@@ -43,31 +43,26 @@ static inline int ref_sizeclasses_parse(FILE *f, const char *path, ref_sizeclass
 }
 
 /* Loads go-sizeclasses.tsv from $AF_REFERENCE_DIR if set, else from refdir
- * (the compiled-in <source>/../shared/reference), else from
- * <srcdir>/../../shared/reference (a git worktree one level deeper than the
- * main checkout, e.g. /work/wt/<name>). Returns 0 or -1. */
+ * (the compiled-in <source>/reference, the repo's copy of shared/reference;
+ * srcdir is kept for callers but no longer needed). Returns 0 or -1. */
 static inline int ref_sizeclasses_load(ref_sizeclasses_t *r, const char *refdir,
 				       const char *srcdir)
 {
 	char path[4096];
 	const char *env = getenv("AF_REFERENCE_DIR");
+	(void)srcdir;
 	if (env && !env[0])
 		env = NULL;
-	for (int i = 0; i < (env ? 1 : 2); i++) {
-		if (i == 0)
-			snprintf(path, sizeof path, "%s/go-sizeclasses.tsv", env ? env : refdir);
-		else
-			snprintf(path, sizeof path, "%s/../../shared/reference/go-sizeclasses.tsv", srcdir);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		int rc = ref_sizeclasses_parse(f, path, r);
-		fclose(f);
-		return rc;
+	int n = snprintf(path, sizeof path, "%s/go-sizeclasses.tsv", env ? env : refdir);
+	FILE *f = (n > 0 && (size_t)n < sizeof path) ? fopen(path, "r") : NULL;
+	if (!f) {
+		fprintf(stderr, "ref_sizeclasses: cannot open %s/go-sizeclasses.tsv (AF_REFERENCE_DIR=%s)\n",
+			env ? env : refdir, env ? env : "unset");
+		return -1;
 	}
-	fprintf(stderr, "ref_sizeclasses: go-sizeclasses.tsv not found (AF_REFERENCE_DIR=%s, %s)\n",
-		env ? env : "unset", refdir);
-	return -1;
+	int rc = ref_sizeclasses_parse(f, path, r);
+	fclose(f);
+	return rc;
 }
 
 /* The smallest class whose objects hold size bytes (0 for size 0 or large). */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #ifndef AF_REFERENCE_DIR   /* CMake defines it for oracles/ */
-#define AF_REFERENCE_DIR "../shared/reference"
+#define AF_REFERENCE_DIR "reference"
 #endif
 
 #define NCLASSES 67            /* the reference table: classes 1..66, 0 = large */
