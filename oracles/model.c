@@ -318,7 +318,9 @@ static void block_end(model_t *m, int32_t b, model_state_t how)
 	stats_block(m, &m->objs[b], true);
 	/* Go: a profiled block's special calls mProf_Free(bucket, elemsize). */
 	prof_note(m, &m->objs[b], true);
-	for (size_t i = 0; i < m->nobjs; i++)
+	/* Only a tiny block holds more than its owner, all with larger ids. */
+	size_t end = m->objs[b].tiny ? m->nobjs : (size_t)b + 1;
+	for (size_t i = (size_t)b; i < end; i++)
 		if (m->objs[i].block == b && m->objs[i].state == MODEL_LIVE) {
 			m->objs[i].state = how;
 			m->objs[i].ended_at = m->nblocks;
