@@ -24,6 +24,8 @@
  *   span_bounds          a span of 0 pages or extending past committed memory
  *   spanmap_inuse        a page of an in-use span maps to another span
  *   spanmap_free_ends    the last page of a free run does not map to it
+ *   spanmap_free_inner   an interior page of a free run maps to a span (the
+ *                        map names a free run at its two ends only)
  *   free_adjacent        two free runs touch (they should have coalesced)
  *   span_geometry        spanclass, elemsize, nelems, npages, divmagic or the
  *                        large flag disagree with the size class table
@@ -51,7 +53,8 @@
  *   central_list         an uncached small span not in its class's mcentral
  *   central_set          a span in the swept/unswept set that disagrees with
  *                        its sweepgen, a swept partial span with no free slot
- *                        or a swept full span with one
+ *                        or a swept full span with one, or an empty span (it
+ *                        belongs to the page heap)
  *   mcache               an mcache slot holds a span it does not own (wrong
  *                        class, cachedby, state), or a span claims an mcache
  *                        that does not hold it
@@ -78,7 +81,6 @@
  *                        live blocks of that class
  *   stats_large          the large counters differ from the large spans found
  *   stats_pages          heap_inuse/idle/released/sys differ from the spans
- *   stats_numgc          numgc differs from the heap's
  */
 #include "alloc/internal.h"
 #include <stdarg.h>
@@ -154,7 +156,7 @@ static int ptr_cmp(const void *a, const void *b)
 /* Is s a span record of the map? Anything else is not dereferenced. */
 static bool known_span(const checker_t *k, const mspan_t *s)
 {
-	return s && bsearch(&s, k->sc->byptr, k->sc->nspans, sizeof s, ptr_cmp) != NULL;
+	return s && k->sc->nspans && bsearch(&s, k->sc->byptr, k->sc->nspans, sizeof s, ptr_cmp) != NULL;
 }
 
 /* The list number of l, or -1 if l is none of the heap's lists. */
@@ -211,7 +213,6 @@ static void check_span_map(checker_t *k)
 			violation(k, "committed_range", "committed %#lx has no arena", ADDR(a));
 			return;
 		}
-	mspan_t *prev = NULL;
 	uintptr_t p = h->arena_start;
 	while (p < h->arena_used) {
 		mspan_t *s = map_at(h, p);
@@ -219,7 +220,6 @@ static void check_span_map(checker_t *k)
 			violation(k, "spanmap_hole", "page %#lx maps to %p (start %#lx)", ADDR(p),
 				  (void *)s, s ? ADDR(s->startaddr) : 0UL);
 			p += PAGE_SIZE;
-			prev = NULL;
 			continue;
 		}
 		uintptr_t left = (h->arena_used - p) / PAGE_SIZE;
@@ -227,7 +227,6 @@ static void check_span_map(checker_t *k)
 			violation(k, "span_bounds", "span %#lx npages %lu, %lu committed pages left",
 				  ADDR(p), ADDR(s->npages), ADDR(left));
 			p += PAGE_SIZE;
-			prev = NULL;
 			continue;
 		}
 		if (sc->nspans == sc->cap) {
@@ -253,16 +252,23 @@ static void check_span_map(checker_t *k)
 					break;
 				}
 		} else if (s->state == MSPAN_FREE) {
+			/* judged at the first of the two, before its own pages */
+			mspan_t *next = end < h->arena_used ? map_at(h, end) : NULL;
+			if (next && next->startaddr == end && next->state == MSPAN_FREE)
+				violation(k, "free_adjacent", "free runs %#lx+%lu and %#lx+%lu",
+					  ADDR(p), ADDR(s->npages), ADDR(end), ADDR(next->npages));
 			if (map_at(h, end - PAGE_SIZE) != s)
 				violation(k, "spanmap_free_ends", "free run %#lx+%lu: last page maps to %p",
 					  ADDR(p), ADDR(s->npages), (void *)map_at(h, end - PAGE_SIZE));
-			if (prev && prev->state == MSPAN_FREE)
-				violation(k, "free_adjacent", "free runs %#lx+%lu and %#lx+%lu",
-					  ADDR(prev->startaddr), ADDR(prev->npages), ADDR(p), ADDR(s->npages));
+			for (uintptr_t q = p + PAGE_SIZE; q + PAGE_SIZE < end; q += PAGE_SIZE)
+				if (map_at(h, q) != NULL) {
+					violation(k, "spanmap_free_inner", "free run %#lx+%lu: page %#lx maps to %p",
+						  ADDR(p), ADDR(s->npages), ADDR(q), (void *)map_at(h, q));
+					break;
+				}
 		} else {
 			violation(k, "span_state", "span %#lx state %u", ADDR(p), s->state);
 		}
-		prev = s;
 		p = end;
 	}
 	if (sc->nspans == 0)
@@ -351,7 +357,7 @@ static void check_span_objects(checker_t *k, mspan_t *s)
 	for (int w = 0; w < 8; w++) {
 		uint64_t stray = s->tinybits[w] & (tinyclass ? ~s->allocbits[w] : ~(uint64_t)0);
 		if (stray) {
-			violation(k, "tinybits", "span %#lx class %d tinybits word %d %#llx allocbits %#llx", a,
+			violation(k, "tinybits", "span %#lx spanclass %d tinybits word %d %#llx allocbits %#llx", a,
 				  s->spanclass, w, (unsigned long long)s->tinybits[w],
 				  (unsigned long long)s->allocbits[w]);
 			break;
@@ -446,6 +452,9 @@ static void check_span_home(checker_t *k, mspan_t *s)
 	if (which == swept_set ? s->sweepgen != sg : !(unswept_ok && s->sweepgen == sg - 2))
 		violation(k, "central_set", "span %#lx sweepgen %u (heap %u) in %s set %d", a, s->sweepgen,
 			  sg, full ? "full" : "partial", which);
+	else if (s->allocCount == 0)
+		violation(k, "central_set", "empty span %#lx in mcentral %s set %d", a,
+			  full ? "full" : "partial", which);
 	else if (which == swept_set && full != (s->allocCount == s->nelems))
 		violation(k, "central_set", "swept span %#lx allocCount %u of %u in the %s set", a,
 			  s->allocCount, s->nelems, full ? "full" : "partial");
@@ -523,7 +532,7 @@ static void check_mcaches(checker_t *k)
 
 static bucket_t **find_bucket(checker_t *k, bucket_t *b)
 {
-	return bsearch(&b, k->sc->buckets, k->sc->nbuckets, sizeof b, ptr_cmp);
+	return k->sc->nbuckets ? bsearch(&b, k->sc->buckets, k->sc->nbuckets, sizeof b, ptr_cmp) : NULL;
 }
 
 /* The profile buckets, for lookups, with a live-special counter each. The
@@ -684,8 +693,6 @@ static void check_stats(checker_t *k)
 			  (unsigned long long)st.heap_released, (unsigned long long)st.heap_sys,
 			  (unsigned long long)inuse, (unsigned long long)idle, (unsigned long long)rel,
 			  (unsigned long long)sys);
-	if (st.numgc != k->h->numgc)
-		violation(k, "stats_numgc", "numgc %llu, heap %u", (unsigned long long)st.numgc, k->h->numgc);
 }
 
 /* ---- entry points ---- */
