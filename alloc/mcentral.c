@@ -140,6 +140,9 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 		heap_throw(h, "mcentral_uncache_span: bad sweepgen %u (heap %u)", s->sweepgen, sg);
 	lock_acquire(&c->lock);
 	s->sweepgen = sg;
+	/* An explicit free on another P may have cleared allocbits inside the
+	 * owner's cache window; uncached, the cache must agree again. */
+	mspan_reset_alloc_cache(s);
 	/* An explicit free on this P (or another) may have emptied it while
 	 * cached; then it goes back to the page heap. */
 	mcentral_free_span_locked(h, c, s, false);
