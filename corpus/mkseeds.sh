@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# corpus/mkseeds.sh ALLOCFUZZ OUTDIR: compiles the readable seeds into the
+# seed corpus of every target, OUTDIR/<target>/ (called by the build).
+#   corpus/scenarios/*.ops  -> fuzz_ops, fuzz_twin, fuzz_sweep (allocfuzz asm)
+#   corpus/pageheap/*.ph    -> fuzz_pageheap (encoded below)
+# Seeds are never hand-edited binaries: change the readable source.
+set -euo pipefail
+af=$1 out=$2
+src=$(cd "$(dirname "$0")" && pwd)
+for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
+  rm -rf "$out/$t.tmp"; mkdir -p "$out/$t.tmp"
+done
+for f in "$src"/scenarios/*.ops; do
+  n=$(basename "$f" .ops)
+  "$af" asm "$f" -o "$out/fuzz_ops.tmp/$n"
+  cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_twin.tmp/$n"
+  cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_sweep.tmp/$n"
+done
+# fuzz_pageheap: byte 0 = heap; then op bytes as harness/fuzz_pageheap.c
+# decodes them (alloc: 0, then N-1 < 64 as one byte, else 0x80|0xc0 + N-1
+# big-endian; free I: 1 I; scavenge: 2; freelast: 3).
+for f in "$src"/pageheap/*.ph; do
+  n=$(basename "$f" .ph)
+  LC_ALL=C awk '
+    function b(v) { printf "%c", v }
+    /^[ \t]*(#|$)/ { next }
+    $1 == "heap"     { b($2); next }
+    $1 == "alloc"    { b(0); n = $2 - 1
+                       if (n < 64) b(n)
+                       else { b(n < 1024 ? 128 : 192); b(int(n / 256)); b(n % 256) }
+                       next }
+    $1 == "free"     { b(1); b($2); next }
+    $1 == "scavenge" { b(2); next }
+    $1 == "freelast" { b(3); next }
+    { print FILENAME ":" NR ": unknown op " $1 > "/dev/stderr"; exit 1 }
+  ' "$f" > "$out/fuzz_pageheap.tmp/$n"
+done
+for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
+  rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
+done
