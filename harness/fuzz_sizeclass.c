@@ -1,0 +1,126 @@
+/*
+ * fuzz_sizeclass: the size class table against the reference TSV (tcmalloc's
+ * sizemap_fuzz in spirit). Each 8-byte record of the input is one query:
+ *   mode 0: a small size  -> class, class size, roundupsize
+ *   mode 1: any size      -> roundupsize (small: class size; large: pages,
+ *                            saturating at SIZE_MAX)
+ *   mode 2: a size near SIZE_MAX -> roundupsize must saturate, never wrap
+ *   mode 3: (class, span offset) -> mspan_objindex == offset / size
+ * The reference is loaded from $AF_REFERENCE_DIR, else from the repo's
+ * reference/ directory; it never comes from alloc/msize.c.
+ * A mismatch prints the query and aborts (the fuzzer's crash signal).
+ */
+#include "alloc/internal.h"
+#include "harness/ref_sizeclasses.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ref_sizeclasses_t ref;
+static int ref_loaded;
+
+/* $AF_REFERENCE_DIR, else <source>/reference (the repo's copy), found from
+ * __FILE__ (absolute under CMake). The only loading code: keep it here. */
+static void load_reference(void)
+{
+	char src[1024], refdir[1100];
+	snprintf(src, sizeof src, "%s", __FILE__);
+	char *cut = strstr(src, "harness/fuzz_sizeclass.c");
+	if (cut)
+		*cut = 0;
+	snprintf(refdir, sizeof refdir, "%sreference", src[0] ? src : "./");
+	if (ref_sizeclasses_load(&ref, refdir, src) != 0 || ref.n != NUM_SIZE_CLASSES) {
+		fprintf(stderr, "fuzz_sizeclass: no usable reference table (set AF_REFERENCE_DIR)\n");
+		abort();
+	}
+	ref_loaded = 1;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	load_reference();
+	return 0;
+}
+
+static void fail(const char *what, uint64_t q, uint64_t got, uint64_t want)
+{
+	fprintf(stderr, "fuzz_sizeclass: %s: query %llu: got %llu, want %llu\n", what,
+		(unsigned long long)q, (unsigned long long)got, (unsigned long long)want);
+	abort();
+}
+
+/* What roundupsize must return, from the reference alone. */
+static uint64_t want_roundup(uint64_t size)
+{
+	if (size < MAX_SMALL_SIZE)
+		return (uint64_t)ref.size[ref_class_for(&ref, (long)size)];
+	uint64_t pages = size / PAGE_SIZE + (size % PAGE_SIZE != 0);
+	if (pages > SIZE_MAX / PAGE_SIZE)
+		return SIZE_MAX;
+	return pages * PAGE_SIZE;
+}
+
+static void check_small(uint64_t size)
+{
+	int want = ref_class_for(&ref, (long)size);
+	int got = msize_size_to_class((size_t)size);
+	if (got != want)
+		fail("size_to_class", size, (uint64_t)got, (uint64_t)want);
+	if (class_to_size[got] != ref.size[want])
+		fail("class_to_size", size, class_to_size[got], (uint64_t)ref.size[want]);
+	if (size > 0 && class_to_size[got] < size)
+		fail("class too small", size, class_to_size[got], size);
+}
+
+static void check_roundup(uint64_t size)
+{
+	uint64_t got = msize_roundupsize((size_t)size);
+	if (got != want_roundup(size))
+		fail("roundupsize", size, got, want_roundup(size));
+}
+
+static void check_objindex(uint64_t v)
+{
+	int c = 1 + (int)(v % (uint64_t)(ref.n - 1));
+	uint64_t off = (v >> 8) % (uint64_t)(ref.span[c] + 1);   /* span end included */
+	mspan_t s;
+	memset(&s, 0, sizeof s);
+	s.startaddr = (uintptr_t)1 << 32;
+	s.npages = (uintptr_t)(ref.span[c] / (long)PAGE_SIZE);
+	s.divmagic = class_to_divmagic[c];
+	uint64_t got = mspan_objindex(&s, s.startaddr + (uintptr_t)off);
+	if (got != off / (uint64_t)ref.size[c])
+		fail("objindex", v, got, off / (uint64_t)ref.size[c]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	if (!ref_loaded)
+		load_reference();
+	for (size_t i = 0; i < len; i += 8) {
+		uint8_t rec[8] = {0};
+		memcpy(rec, data + i, len - i < 8 ? len - i : 8);
+		uint64_t v = 0;
+		for (int k = 7; k >= 0; k--)
+			v = v << 8 | rec[k];
+		uint64_t arg = v >> 2;
+		switch (v & 3) {
+		case 0:
+			check_small(arg % (MAX_SMALL_SIZE + 1));
+			check_roundup(arg % (MAX_SMALL_SIZE + 1));
+			break;
+		case 1:
+			check_roundup(arg);
+			break;
+		case 2:
+			check_roundup(SIZE_MAX - arg % (2 * PAGE_SIZE));
+			break;
+		case 3:
+			check_objindex(arg);
+			break;
+		}
+	}
+	return 0;
+}
