@@ -88,6 +88,9 @@ uint32_t program_push_list(program_t *p, const int32_t *ids, size_t n);
  * (binary programs); tmp holds the latter. */
 const char *program_objname(const program_t *p, int32_t id, char tmp[24]);
 
+/* realloc that aborts on out-of-memory (the harness has no recovery). */
+void *ops_xrealloc(void *p, size_t n);
+
 const char *op_code_name(op_code_t c);   /* "alloc", "expect finalized", ... */
 bool op_is_expect(op_code_t c);
 

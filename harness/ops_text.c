@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *xrealloc(void *p, size_t n)
+void *ops_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q) {
@@ -22,6 +22,8 @@ static void *xrealloc(void *p, size_t n)
 	}
 	return q;
 }
+
+#define xrealloc ops_xrealloc
 
 void program_init(program_t *p) { memset(p, 0, sizeof *p); }
 
