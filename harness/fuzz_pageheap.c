@@ -1,0 +1,351 @@
+/*
+ * fuzz_pageheap: the page heap alone (alloc/mheap.c) against a page-bitmap
+ * model. The model knows which pages belong to which in-use span and which
+ * are free; after every op the whole committed range is walked through the
+ * span map and compared with it.
+ *
+ * Input: byte 0 picks one of the heaps below (a cap just above one grow, a
+ * few MiB, and one that crosses an arena boundary). Then ops, an opcode byte
+ * each (low 2 bits), operands after it; truncated operands read as zero:
+ *   0 alloc N   N pages; N from the operand bytes, biased to the edges of the
+ *               free lists, the grow size, the arena and the cap
+ *   1 free I    the live span I (mod the live count)
+ *   2 scavenge  mheap_scavenge_all
+ *   3 free the newest span (LIFO frees coalesce most)
+ * At the end every span is freed (which must leave one free run covering the
+ * committed range), then heap_reset.
+ *
+ * Checked after each op, walking span by span: the spans tile the committed
+ * range; in-use spans are exactly the model's and their end pages map to
+ * them; free runs are never adjacent and sit on the list their size names;
+ * released pages are counted consistently; memstats agree with the walk.
+ * Every page of a span is checked when it is allocated and when it is
+ * freed. An alloc returns pages the model had free (or uncommitted under
+ * the cap), zeroed unless needzero; NOMEM only when no run of N pages could
+ * exist even after growing to the cap. Cookies at both ends of each span
+ * prove spans do not share memory.
+ */
+#include "alloc/internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NHEAPS 3
+static const size_t heap_caps[NHEAPS] = {
+	(HEAP_GROW_PAGES + 16) * PAGE_SIZE,     /* a second grow must stop at the cap */
+	(size_t)4 << 20,
+	ARENA_BYTES + ((size_t)8 << 20),        /* spans and runs cross an arena edge */
+};
+#define MAX_CAP_PAGES ((ARENA_BYTES + ((size_t)8 << 20)) / PAGE_SIZE)
+#define MAX_LIVE 1024
+
+typedef struct live {
+	mspan_t *s;
+	uintptr_t first, npages;  /* page index from arena_start, as allocated */
+	uint64_t cookie;
+} live_t;
+
+static heap_t *heaps[NHEAPS];
+static struct {
+	heap_t *h;
+	size_t cap_pages;
+	size_t committed;            /* pages; never shrinks within an input */
+	mspan_t *owner[MAX_CAP_PAGES]; /* in-use span owning each page, NULL = free */
+	live_t live[MAX_LIVE];
+	int nlive;
+	uint64_t nextcookie;
+	size_t opi;                  /* op index, for reports */
+	const char *op;
+} m;
+
+/* Walk results: what the heap holds, for the op checks. */
+typedef struct walk {
+	size_t inuse_pages, free_pages, released_pages, nfree_runs, ninuse;
+	size_t largest_free, trailing_free;
+} walk_t;
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "fuzz_pageheap: op %zu (%s), cap %zu pages, committed %zu: ",
+	        m.opi, m.op, m.cap_pages, m.committed);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static uintptr_t page_addr(uintptr_t i) { return m.h->arena_start + i * PAGE_SIZE; }
+
+static uint64_t *span_word(const live_t *l, bool last)
+{
+	uintptr_t a = page_addr(l->first) + (last ? l->npages * PAGE_SIZE - 8 : 0);
+	return (uint64_t *)a;
+}
+
+static void check_cookies(const live_t *l)
+{
+	if (*span_word(l, false) != l->cookie || *span_word(l, true) != ~l->cookie)
+		fail("span at page %zu (%zu pages) lost its cookies: another span or "
+		     "the heap wrote into it", (size_t)l->first, (size_t)l->npages);
+}
+
+/* Every page of a span maps to it (in use) or has no in-use span (free).
+ * Checked once per span: when it is allocated and when it is freed; the
+ * walk below checks the two end pages of every span after every op, which
+ * is where coalescing and splitting write. */
+static void check_pages(const mspan_t *s, uintptr_t first, uintptr_t npages, bool inuse)
+{
+	for (uintptr_t q = first; q < first + npages; q++) {
+		const mspan_t *want = inuse ? s : NULL;
+		if (mheap_span_of_inuse(m.h, page_addr(q)) != want ||
+		    (inuse && mheap_span_of(m.h, page_addr(q)) != s))
+			fail("page %zu of the %s span at page %zu (%zu pages) maps to the wrong span",
+			     (size_t)q, inuse ? "in-use" : "freed", (size_t)first, (size_t)npages);
+	}
+}
+
+static void check_free_span(const mspan_t *s, uintptr_t i)
+{
+	const mspan_list_t *want = s->npages < FREE_LIST_PAGES ? &m.h->free[s->npages]
+	                                                       : &m.h->freelarge;
+	if (s->list != want)
+		fail("free run at page %zu of %zu pages is not on its free list",
+		     (size_t)i, (size_t)s->npages);
+	if (s->npreleased > s->npages)
+		fail("free run at page %zu: npreleased %zu > npages %zu",
+		     (size_t)i, (size_t)s->npreleased, (size_t)s->npages);
+	uintptr_t last = i + s->npages - 1;
+	if (mheap_span_of(m.h, page_addr(last)) != s)
+		fail("last page of free run at page %zu does not map to it", (size_t)i);
+	if (m.owner[i] || m.owner[last])
+		fail("free run at page %zu (%zu pages) holds pages the model has in use",
+		     (size_t)i, (size_t)s->npages);
+	if (mheap_span_of_inuse(m.h, page_addr(i)) || mheap_span_of_inuse(m.h, page_addr(last)))
+		fail("free run at page %zu has an in-use span", (size_t)i);
+}
+
+static void check_inuse_span(const mspan_t *s, uintptr_t i)
+{
+	uintptr_t last = i + s->npages - 1;
+	if (m.owner[i] != s || m.owner[last] != s)
+		fail("in-use span of %zu pages at page %zu is not the model's span there",
+		     (size_t)s->npages, (size_t)i);
+	if (mheap_span_of(m.h, page_addr(last)) != s ||
+	    mheap_span_of_inuse(m.h, page_addr(i)) != s ||
+	    mheap_span_of_inuse(m.h, page_addr(last)) != s)
+		fail("the end pages of the in-use span at page %zu do not map to it", (size_t)i);
+}
+
+/* The whole committed range, span by span, against the model and memstats. */
+static walk_t check_heap(void)
+{
+	walk_t w = {0};
+	size_t committed = (m.h->arena_used - m.h->arena_start) / PAGE_SIZE;
+	if (committed < m.committed || committed > m.cap_pages)
+		fail("committed pages went from %zu to %zu (cap %zu)",
+		     m.committed, committed, m.cap_pages);
+	m.committed = committed;
+	bool prevfree = false;
+	size_t run = 0;
+	for (uintptr_t i = 0; i < committed;) {
+		mspan_t *s = mheap_span_of(m.h, page_addr(i));
+		if (!s || s->startaddr != page_addr(i) || s->npages == 0 ||
+		    i + s->npages > committed)
+			fail("page %zu does not start a span inside the committed range",
+			     (size_t)i);
+		if (s->state == MSPAN_INUSE) {
+			check_inuse_span(s, i);
+			w.inuse_pages += s->npages;
+			w.ninuse++;
+			prevfree = false;
+			run = 0;
+		} else if (s->state == MSPAN_FREE) {
+			if (prevfree)
+				fail("free runs at pages %zu and %zu are adjacent (not coalesced)",
+				     (size_t)(i - run), (size_t)i);
+			check_free_span(s, i);
+			w.free_pages += s->npages;
+			w.released_pages += s->npreleased;
+			w.nfree_runs++;
+			if (s->npages > w.largest_free)
+				w.largest_free = s->npages;
+			prevfree = true;
+			run = s->npages;
+		} else {
+			fail("page %zu maps to a span in state %d", (size_t)i, s->state);
+		}
+		i += s->npages;
+	}
+	w.trailing_free = prevfree ? run : 0;
+	if (w.ninuse != (size_t)m.nlive)
+		fail("the heap holds %zu in-use spans, the model %d", w.ninuse, m.nlive);
+	size_t listed = m.h->freelarge.n;
+	for (int n = 0; n < FREE_LIST_PAGES; n++)
+		listed += m.h->free[n].n;
+	if (listed != w.nfree_runs)
+		fail("free lists hold %zu runs, the walk found %zu", listed, w.nfree_runs);
+	heap_stats_t st;
+	heap_read_stats(m.h, &st);
+	if (st.heap_sys != committed * PAGE_SIZE || st.heap_inuse != w.inuse_pages * PAGE_SIZE ||
+	    st.heap_idle != w.free_pages * PAGE_SIZE ||
+	    st.heap_released != w.released_pages * PAGE_SIZE)
+		fail("memstats sys/inuse/idle/released %llu/%llu/%llu/%llu, walk %zu/%zu/%zu/%zu",
+		     (unsigned long long)st.heap_sys, (unsigned long long)st.heap_inuse,
+		     (unsigned long long)st.heap_idle, (unsigned long long)st.heap_released,
+		     committed * PAGE_SIZE, w.inuse_pages * PAGE_SIZE,
+		     w.free_pages * PAGE_SIZE, w.released_pages * PAGE_SIZE);
+	return w;
+}
+
+/* Page counts that matter: free list sizes, the grow size, arena and cap. */
+static size_t decode_npages(const uint8_t **p, const uint8_t *end)
+{
+	static const uint16_t edges[] = {
+		1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 79, 80, 81,
+		126, 127, 128, 129, 255, 256, 257, 511, 512, 513, 1023, 1024, 1025,
+		4095, 4096, 8191, 8192, 8193, 9216,
+	};
+	uint8_t k = *p < end ? *(*p)++ : 0;
+	uint16_t v = 0;
+	switch (k >> 6) {
+	case 0: return (k & 63) + 1u;
+	case 1: return edges[(k & 63) % (sizeof edges / sizeof edges[0])];
+	default:
+		for (int i = 0; i < 2; i++)
+			v = (uint16_t)(v << 8 | (*p < end ? *(*p)++ : 0));
+		return (k >> 6) == 2 ? 1u + v % 1024u : 1u + v % (m.cap_pages + 16);
+	}
+}
+
+static void op_alloc(size_t n)
+{
+	walk_t before = check_heap();
+	mspan_t *s = mheap_alloc(m.h, n, make_spanclass(0, true));
+	if (!s) {
+		size_t grow = m.cap_pages - before.inuse_pages - before.free_pages;
+		size_t best = before.largest_free;
+		if (before.trailing_free + grow > best)
+			best = before.trailing_free + grow;
+		if (best >= n)
+			fail("NOMEM for %zu pages, but a run of %zu pages exists or can be grown",
+			     n, best);
+		return;
+	}
+	if (s->state != MSPAN_INUSE || s->npages != n || s->startaddr < m.h->arena_start ||
+	    (s->startaddr - m.h->arena_start) % PAGE_SIZE)
+		fail("alloc %zu pages returned a span of state %d, %zu pages at %#lx",
+		     n, s->state, (size_t)s->npages, (unsigned long)s->startaddr);
+	uintptr_t first = (s->startaddr - m.h->arena_start) / PAGE_SIZE;
+	if (first + n > m.cap_pages)
+		fail("alloc %zu pages at page %zu goes past the cap", n, (size_t)first);
+	for (uintptr_t q = first; q < first + n; q++)
+		if (m.owner[q])
+			fail("alloc %zu pages at page %zu reuses in-use page %zu",
+			     n, (size_t)first, (size_t)q);
+	if (m.nlive == MAX_LIVE)
+		fail("harness: live table full"); /* unreachable: alloc is skipped when full */
+	live_t *l = &m.live[m.nlive++];
+	*l = (live_t){ s, first, n, ++m.nextcookie * 0x9e3779b97f4a7c15ull };
+	for (uintptr_t q = first; q < first + n; q++)
+		m.owner[q] = s;
+	check_pages(s, first, n, true);
+	UNPOISON(span_word(l, false), 8);
+	UNPOISON(span_word(l, true), 8);
+	if (!s->needzero && (*span_word(l, false) || *span_word(l, true)))
+		fail("span of %zu pages at page %zu has needzero == 0 but dirty memory",
+		     n, (size_t)first);
+	*span_word(l, false) = l->cookie;
+	*span_word(l, true) = ~l->cookie;
+	check_heap();
+}
+
+static void op_free(int i)
+{
+	live_t l = m.live[i];
+	check_cookies(&l);
+	m.live[i] = m.live[--m.nlive];
+	for (uintptr_t q = l.first; q < l.first + l.npages; q++)
+		m.owner[q] = NULL;
+	mheap_free(m.h, l.s);
+	check_pages(NULL, l.first, l.npages, false);
+	check_heap();
+}
+
+static void op_scavenge(void)
+{
+	walk_t before = check_heap();
+	size_t got = mheap_scavenge_all(m.h);
+	size_t want = (before.free_pages - before.released_pages) * PAGE_SIZE;
+	if (got != want)
+		fail("scavenge released %zu bytes, %zu were free and unreleased", got, want);
+	walk_t after = check_heap();
+	if (after.released_pages != after.free_pages)
+		fail("after scavenge %zu of %zu free pages are released",
+		     after.released_pages, after.free_pages);
+}
+
+static heap_t *heap_for(uint8_t sel)
+{
+	int i = sel % NHEAPS;
+	if (!heaps[i]) {
+		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1 };
+		if (heap_new(&cfg, &heaps[i]) != ALLOC_OK) {
+			fprintf(stderr, "fuzz_pageheap: heap_new(cap %zu) failed\n", heap_caps[i]);
+			abort();
+		}
+	}
+	m.cap_pages = heap_caps[i] / PAGE_SIZE;
+	return heaps[i];
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data, *end = data + size;
+	m.h = heap_for(size ? *p++ : 0);
+	m.committed = 0;
+	m.nlive = 0;
+	m.opi = 0;
+	m.op = "start";
+	memset(m.owner, 0, m.cap_pages * sizeof m.owner[0]);
+	check_heap();
+	while (p < end) {
+		uint8_t op = *p++;
+		m.opi++;
+		switch (op & 3) {
+		case 0: {
+			size_t n = decode_npages(&p, end);
+			m.op = "alloc";
+			if (m.nlive < MAX_LIVE)
+				op_alloc(n);
+			break;
+		}
+		case 1: {
+			uint8_t i = p < end ? *p++ : 0;
+			m.op = "free";
+			if (m.nlive)
+				op_free(i % m.nlive);
+			break;
+		}
+		case 2:
+			m.op = "scavenge";
+			op_scavenge();
+			break;
+		case 3:
+			m.op = "free newest";
+			if (m.nlive)
+				op_free(m.nlive - 1);
+			break;
+		}
+	}
+	m.op = "free all";
+	while (m.nlive)
+		op_free(m.nlive - 1);
+	walk_t w = check_heap();
+	if (w.nfree_runs > 1)
+		fail("with nothing in use the heap has %zu free runs", w.nfree_runs);
+	heap_reset(m.h);
+	return 0;
+}
