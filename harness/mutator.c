@@ -292,10 +292,14 @@ typedef struct afl_mut {
 	size_t cap;
 } afl_mut_t;
 
-void *afl_custom_init(void *afl, unsigned int seed);
-size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
-                       uint8_t *add_buf, size_t add_buf_size, size_t max_size);
-void afl_custom_deinit(void *data);
+/* The library is built with hidden visibility so that the linker can drop
+ * what the mutator does not use (ops_bin.c's encoder and its references);
+ * only these three are exported. */
+#define AFL_API __attribute__((visibility("default")))
+AFL_API void *afl_custom_init(void *afl, unsigned int seed);
+AFL_API size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
+                               uint8_t *add_buf, size_t add_buf_size, size_t max_size);
+AFL_API void afl_custom_deinit(void *data);
 
 void *afl_custom_init(void *afl, unsigned int seed)
 {
