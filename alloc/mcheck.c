@@ -64,7 +64,9 @@
  *   specials_order       a span's specials not strictly sorted by
  *                        (offset, kind), or of an unknown kind
  *   specials_object      a special on a free span, outside the objects, on a
- *                        free slot, or (profile / non-tiny) not at an object start
+ *                        free slot, or a profile one not at an object start
+ *                        (a finalizer may sit at any inner byte: Go allows it
+ *                        whenever the element type could be a tiny object)
  *   specials_count       the special record pools' in-use bytes disagree with
  *                        the records found on the spans
  *   finq_object          a queued finalizer whose object is not allocated, or
@@ -563,7 +565,6 @@ static void check_span_specials(checker_t *k, mspan_t *s)
 	if (!span_sane(s))
 		return;
 	uintptr_t objbytes = s->limit - s->startaddr;
-	bool tinyclass = s->spanclass == make_spanclass(TINY_SIZE_CLASS, true);
 	special_t *prev = NULL;
 	uintptr_t n = 0;
 	for (special_t *x = s->specials; x; prev = x, x = x->next) {
@@ -581,7 +582,7 @@ static void check_span_specials(checker_t *k, mspan_t *s)
 		bool at_start = s->large ? x->offset == 0 : x->offset % s->elemsize == 0;
 		uintptr_t idx = s->large ? 0 : mspan_objindex(s, s->startaddr + x->offset);
 		if (x->offset >= objbytes || idx >= s->nelems || !bit_get(s->allocbits, idx) ||
-		    (!at_start && (x->kind == KIND_SPECIAL_PROFILE || !tinyclass))) {
+		    (!at_start && x->kind == KIND_SPECIAL_PROFILE)) {
 			violation(k, "specials_object", "span %#lx special (%u, %u): slot %lu allocated %d", a,
 				  x->offset, x->kind, ADDR(idx),
 				  idx < s->nelems && bit_get(s->allocbits, idx));
