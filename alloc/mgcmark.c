@@ -19,7 +19,6 @@
  * is kept for the next cycle.
  */
 #include "alloc/internal.h"
-#include <stdio.h>
 
 static void gcwork_push(heap_t *h, uintptr_t obj)
 {
@@ -46,23 +45,16 @@ static void mark_pointer(heap_t *h, uintptr_t v, const char *where, uintptr_t fr
 	if (v == 0 || v < h->arena_start || v >= h->arena_end)
 		return;
 	s = mheap_span_of_inuse(h, v);
-	if (s == NULL) {
-		fprintf(stderr, "allocfuzz: pointer %#lx (%s %#lx) to a page not in use (span %p)\n",
-		        (unsigned long)v, where, (unsigned long)from, (void *)mheap_span_of(h, v));
+	if (s == NULL)
 		heap_throw(h, "found bad pointer in heap: %#lx from %s %#lx: page not in use",
 		           (unsigned long)v, where, (unsigned long)from);
-	}
 	idx = s->large ? 0 : mspan_objindex(s, v);
-	if (idx >= s->nelems || !bit_get(s->allocbits, idx)) {
-		fprintf(stderr, "allocfuzz: pointer %#lx (%s %#lx) to unallocated slot %lu of span "
-		        "[%#lx,+%lu pages) class %d elemsize %lu nelems %u\n",
-		        (unsigned long)v, where, (unsigned long)from, (unsigned long)idx,
-		        (unsigned long)s->startaddr, (unsigned long)s->npages,
-		        spanclass_sizeclass(s->spanclass), (unsigned long)s->elemsize, s->nelems);
-		heap_throw(h, "found bad pointer in heap: %#lx from %s %#lx: slot %lu of span %#lx not allocated",
+	if (idx >= s->nelems || !bit_get(s->allocbits, idx))
+		heap_throw(h, "found bad pointer in heap: %#lx from %s %#lx: slot %lu of span "
+		           "[%#lx, +%lu pages) class %d elemsize %lu nelems %u not allocated",
 		           (unsigned long)v, where, (unsigned long)from, (unsigned long)idx,
-		           (unsigned long)s->startaddr);
-	}
+		           (unsigned long)s->startaddr, (unsigned long)s->npages,
+		           spanclass_sizeclass(s->spanclass), (unsigned long)s->elemsize, s->nelems);
 	if (bit_get(s->gcmarkbits, idx))
 		return;
 	bit_set(s->gcmarkbits, idx);
