@@ -194,18 +194,19 @@ static void step(run_t *r)
 		emit(r, e);
 		if (e == ALLOC_OK) {
 			/* nothing may point at it any more */
+			uintptr_t lo = r->addr[a], hi = lo + r->size[a];
+			r->addr[a] = 0;
 			for (int i = 0; i < HEAP_NROOTS; i++) {
 				uintptr_t v = heap_roots(h)[i];
-				if (v >= r->addr[a] && v < r->addr[a] + r->size[a])
+				if (v >= lo && v < hi)
 					heap_roots(h)[i] = 0;
 			}
 			for (int i = 0; i < r->nobj; i++)
 				for (size_t w = 0; r->addr[i] && w < r->ptrwords[i]; w++) {
 					uintptr_t *slot = (uintptr_t *)r->addr[i] + w;
-					if (*slot >= r->addr[a] && *slot < r->addr[a] + r->size[a])
+					if (*slot >= lo && *slot < hi)
 						*slot = 0;
 				}
-			r->addr[a] = 0;
 		}
 	} else if (op < 90) {
 		heap_sweepone(h);   /* a no-op in eager mode */
