@@ -104,8 +104,8 @@ static model_obj_t *obj(const model_t *m, int32_t id)
 /* ---- the size table ---- */
 
 /* The table comes through harness/ref_sizeclasses.h (a plain TSV reader
- * that knows where the file lives: $AF_REFERENCE_DIR, the compiled-in
- * directory, or beside a worktree); never from alloc/. */
+ * that knows where the file lives: $AF_REFERENCE_DIR or the compiled-in
+ * directory, the repo's reference/); never from alloc/. */
 static bool load_table(model_t *m, const char *refdir)
 {
 	ref_sizeclasses_t r;
@@ -118,14 +118,7 @@ static bool load_table(model_t *m, const char *refdir)
 		if (f)
 			fclose(f);
 	} else {
-		/* The source root, for the worktree fallback: this file's path
-		 * less "oracles/model.c". */
-		char src[4096];
-		snprintf(src, sizeof src, "%s", __FILE__);
-		char *cut = strstr(src, "oracles/model.c");
-		if (cut)
-			*cut = 0;
-		rc = ref_sizeclasses_load(&r, AF_REFERENCE_DIR, cut ? src : ".");
+		rc = ref_sizeclasses_load(&r, AF_REFERENCE_DIR, NULL);
 	}
 	if (rc != 0 || r.n != NCLASSES)
 		return false;
@@ -754,8 +747,10 @@ void model_gc(model_t *m, model_gc_result_t *out)
 	/* Go's mcache releaseAll at sweep start: every P drops its tiny block. */
 	for (int p = 0; p < HEAP_MAX_PROCS; p++)
 		m->tiny[p] = (tinyc_t){MODEL_NIL, 0};
-	qsort(m->gcfin, m->ngcfin, sizeof *m->gcfin, cmp_fin);
-	qsort(m->gcfreed, m->ngcfreed, sizeof *m->gcfreed, cmp_id);
+	if (m->ngcfin > 1)
+		qsort(m->gcfin, m->ngcfin, sizeof *m->gcfin, cmp_fin);
+	if (m->ngcfreed > 1)
+		qsort(m->gcfreed, m->ngcfreed, sizeof *m->gcfreed, cmp_id);
 	out->numgc = (uint32_t)m->st.numgc;
 	out->fin = m->gcfin;
 	out->nfin = m->ngcfin;

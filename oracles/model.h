@@ -76,7 +76,7 @@ typedef struct model_obj {
 /* Uses cfg->nprocs, cfg->profrate and cfg->cap_bytes (0 -> 256 MiB); the
  * rest of the heap config does not change observations. refdir holds
  * go-sizeclasses.tsv: NULL tries getenv("AF_REFERENCE_DIR"), then the
- * compile-time AF_REFERENCE_DIR, then shared/ beside a worktree. Returns BADCONFIG on a bad config or an
+ * compile-time AF_REFERENCE_DIR (the repo's reference/). Returns BADCONFIG on a bad config or an
  * unreadable / malformed table. */
 alloc_err_t model_new(const heap_config_t *cfg, const char *refdir, model_t **out);
 void model_reset(model_t *m);   /* back to what model_new returned */
