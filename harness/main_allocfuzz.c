@@ -22,7 +22,7 @@
 /* Provided by harness/bench_malloc.c and harness/bench_specials.c (weak
  * until both have landed). */
 __attribute__((weak)) int bench_malloc_main(int argc, char **argv);
-__attribute__((weak)) int bench_specials_main(int argc, char **argv);
+int bench_specials_main(int argc, char **argv);
 
 static const char *const usage_top =
 	"usage: allocfuzz COMMAND [options] ...\n"
