@@ -29,6 +29,16 @@ static inline heap_t *gc_heap(int mode, int64_t profrate)
 	return h;
 }
 
+/* Runs the scenario in every mode; the test's result. */
+static inline int gc_main(void (*scenario)(int mode))
+{
+	for (int m = 0; m < GC_NMODES; m++) {
+		fprintf(stderr, "mode %s\n", gc_mode_name[m]);
+		scenario(m);
+	}
+	return T_DONE();
+}
+
 /* heap_check after a step; the line says which step broke it. */
 #define STEP(h) gc_step((h), __LINE__)
 static inline void gc_step(heap_t *h, int line)

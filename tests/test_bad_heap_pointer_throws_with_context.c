@@ -78,11 +78,4 @@ static void scenario(int mode)
 	heap_destroy(h);
 }
 
-int main(void)
-{
-	for (int m = 0; m < GC_NMODES; m++) {
-		fprintf(stderr, "mode %s\n", gc_mode_name[m]);
-		scenario(m);
-	}
-	return T_DONE();
-}
+int main(void) { return gc_main(scenario); }
