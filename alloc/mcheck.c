@@ -75,7 +75,14 @@
  *   profile_bucket       a bucket with frees > allocs (or bytes), or a profile
  *                        special pointing at no bucket
  *   profile_live         a bucket's allocs - frees (recent included) differs
- *                        from its live profile specials (span mode)
+ *                        from its live profile specials (span mode), or all
+ *                        buckets' from the profile records (legacy mode)
+ *   legacy_record        (legacy mode) a finalizer or profile record of the
+ *                        side tables not in an allocated object (a profile
+ *                        record not at its start, a finalizer inside a
+ *                        non-tiny object), or its object's special bit clear
+ *   legacy_specialbit    (legacy mode) a special bit set on an object that no
+ *                        record names (the bit is exact: set iff a record)
  *   stats_objects        heap_objects or nmalloc - tiny_allocs - nfree differs
  *                        from the live blocks found
  *   stats_bytes          heap_alloc differs from the live bytes found
@@ -97,6 +104,8 @@ struct mcheck_scratch {
 	bucket_t **buckets;     /* profile buckets, sorted by address */
 	uint64_t *bucket_live;  /* profile specials per bucket */
 	size_t nbuckets;
+	uintptr_t *legacy;      /* legacy mode: object bases named by a record, sorted */
+	size_t nlegacy, lcap;
 };
 #define MAX_BUCKETS ((size_t)1 << 24)
 
@@ -120,6 +129,7 @@ typedef struct checker {
 	uint64_t nlarge, large_bytes;
 	uint64_t inuse_pages, free_pages, released_pages;
 	uint64_t nfinspecials, nprofspecials;
+	bool legacy_oom;
 } checker_t;
 
 static void violation(checker_t *k, const char *name, const char *fmt, ...)
@@ -564,6 +574,10 @@ static void check_span_specials(checker_t *k, mspan_t *s)
 	unsigned long a = ADDR(s->startaddr);
 	if (!span_sane(s))
 		return;
+	if (s->specials && k->h->cfg.specials != HEAP_SPECIALS_SPAN) {
+		violation(k, "specials_object", "span %#lx has span specials in legacy mode", ADDR(s->startaddr));
+		return;
+	}
 	uintptr_t objbytes = s->limit - s->startaddr;
 	special_t *prev = NULL;
 	uintptr_t n = 0;
@@ -637,9 +651,11 @@ static void check_profile(checker_t *k)
 {
 	struct mcheck_scratch *sc = k->sc;
 	bool span_mode = k->h->cfg.specials == HEAP_SPECIALS_SPAN;
+	uint64_t live = 0;
 	for (size_t i = 0; i < sc->nbuckets; i++) {
 		bucket_t *b = sc->buckets[i];
 		uint64_t allocs = b->allocs + b->recent_allocs, frees = b->frees + b->recent_frees;
+		live += allocs - frees;
 		if (b->frees > b->allocs || b->free_bytes > b->alloc_bytes || frees > allocs ||
 		    b->free_bytes + b->recent_free_bytes > b->alloc_bytes + b->recent_alloc_bytes)
 			violation(k, "profile_bucket", "stack %u: allocs %llu+%llu frees %llu+%llu", b->stack,
@@ -650,11 +666,92 @@ static void check_profile(checker_t *k)
 				  b->stack, (unsigned long long)(allocs - frees),
 				  (unsigned long long)sc->bucket_live[i]);
 	}
+	if (!span_mode && live != k->nprofspecials)
+		violation(k, "profile_live", "buckets: %llu allocs - frees, %llu profile records",
+			  (unsigned long long)live, (unsigned long long)k->nprofspecials);
 	fixalloc_t *ff = &k->h->specialfinalizeralloc, *fp = &k->h->specialprofilealloc;
 	if (span_mode && (ff->inuse != k->nfinspecials * ff->size || fp->inuse != k->nprofspecials * fp->size))
 		violation(k, "specials_count", "finalizer pool %llu B for %llu records, profile pool %llu B for %llu",
 			  (unsigned long long)ff->inuse, (unsigned long long)k->nfinspecials,
 			  (unsigned long long)fp->inuse, (unsigned long long)k->nprofspecials);
+}
+
+/* ---- the legacy design's side tables ---- */
+
+static bool specialbit(const heap_t *h, uintptr_t base)
+{
+	heaparena_t *a = mheap_arena_of(h, base);
+	return a && bit_get(a->specialbits, (base & (ARENA_BYTES - 1)) / PTR_SIZE);
+}
+
+/* mlegacy_walk callback: one record at addr. */
+static void legacy_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
+{
+	checker_t *k = ctx;
+	struct mcheck_scratch *sc = k->sc;
+	mspan_t *s = map_at(h, addr);
+	if (!s || !known_span(k, s) || s->state != MSPAN_INUSE || !span_sane(s) || addr >= s->limit) {
+		violation(k, "legacy_record", "record kind %d at %#lx: not in an in-use span", kind, ADDR(addr));
+		return;
+	}
+	uintptr_t idx = s->large ? 0 : mspan_objindex(s, addr);
+	uintptr_t base = s->startaddr + idx * s->elemsize;
+	bool tinyclass = s->spanclass == make_spanclass(TINY_SIZE_CLASS, true);
+	if (idx >= s->nelems || !bit_get(s->allocbits, idx) ||
+	    (addr != base && (kind == KIND_SPECIAL_PROFILE || !tinyclass)) || !specialbit(h, base)) {
+		violation(k, "legacy_record", "record kind %d at %#lx: object %#lx allocated %d special bit %d",
+			  kind, ADDR(addr), ADDR(base), idx < s->nelems && bit_get(s->allocbits, idx),
+			  specialbit(h, base));
+		return;
+	}
+	if (kind == KIND_SPECIAL_PROFILE)
+		k->nprofspecials++;
+	if (sc->nlegacy == sc->lcap) {
+		size_t cap = sc->lcap ? 2 * sc->lcap : 256;
+		uintptr_t *a = realloc(sc->legacy, cap * sizeof *a);
+		if (!a) {
+			k->legacy_oom = true;
+			return;
+		}
+		sc->legacy = a, sc->lcap = cap;
+	}
+	sc->legacy[sc->nlegacy++] = base;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Every record lies in an allocated object whose special bit is set, and no
+ * other object (allocated or not) has the bit. */
+static void check_legacy(checker_t *k)
+{
+	heap_t *h = k->h;
+	struct mcheck_scratch *sc = k->sc;
+	sc->nlegacy = 0;
+	mlegacy_walk(h, legacy_record, k);
+	if (k->legacy_oom) {
+		violation(k, "legacy_record", "checker out of memory");
+		return;
+	}
+	if (sc->nlegacy)
+		qsort(sc->legacy, sc->nlegacy, sizeof *sc->legacy, addr_cmp);
+	for (size_t i = 0; i < sc->nspans; i++) {
+		mspan_t *s = sc->spans[i];
+		if (s->state != MSPAN_INUSE || !span_sane(s))
+			continue;
+		for (uintptr_t j = 0; j < s->nelems; j++) {
+			uintptr_t base = s->startaddr + j * s->elemsize;
+			if (specialbit(h, base) &&
+			    (sc->nlegacy == 0 || !bsearch(&base, sc->legacy, sc->nlegacy, sizeof base, addr_cmp))) {
+				violation(k, "legacy_specialbit", "object %#lx (slot %lu of span %#lx) has the special bit, no record",
+					  ADDR(base), ADDR(j), ADDR(s->startaddr));
+				return;
+			}
+		}
+	}
 }
 
 /* ---- stats ---- */
@@ -728,6 +825,8 @@ size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
 			if (k->sc->spans[i]->state == MSPAN_INUSE)
 				check_span_specials(k, k->sc->spans[i]);
 		check_finq(k);
+		if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
+			check_legacy(k);
 		check_profile(k);
 		check_stats(k);
 	}
@@ -754,6 +853,7 @@ void mcheck_destroy(heap_t *h)
 	free(sc->byptr);
 	free(sc->buckets);
 	free(sc->bucket_live);
+	free(sc->legacy);
 	free(sc);
 	h->check = NULL;
 }

@@ -5,9 +5,10 @@
  * internal.h, the checker must report that invariant's name first, and after
  * the corruption is undone the heap must be clean again.
  *
- * At the end the names listed at the top of alloc/mcheck.c that no
- * corruption here reached are printed (they need GC state: specials, the
- * finalizer queue, profile buckets, see the GC tests).
+ * Three heaps: the allocator's structures (eager, span specials), GC state
+ * (specials, the finalizer queue, profile buckets after a collection) and
+ * the legacy design's side tables. At the end the names listed at the top of
+ * alloc/mcheck.c that no corruption reached are printed.
  */
 #include "alloc/internal.h"
 #include "t.h"
@@ -51,6 +52,15 @@ static void expect(const char *want, const char *what)
 	stmt; \
 	expect(want, #stmt); \
 	*(s) = saved_; \
+	expect_clean("after " #stmt); \
+} while (0)
+
+/* The same for a special record's header (offset, kind, next). */
+#define SPECIAL_CASE(want, x, stmt) do { \
+	special_t saved_ = *(x); \
+	stmt; \
+	expect(want, #stmt); \
+	*(x) = saved_; \
 	expect_clean("after " #stmt); \
 } while (0)
 
@@ -125,7 +135,7 @@ static void print_uncovered(void)
 	fclose(f);
 }
 
-int main(void)
+static void allocator_cases(void)
 {
 	heap_config_t cfg = {.nprocs = 2, .cap_bytes = 64 << 20};
 	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
@@ -275,8 +285,105 @@ int main(void)
 	expect_clean("final");
 	heap_read_stats(h, &b);
 	CHECK(memcmp(&a, &b, sizeof a) == 0);
-
-	print_uncovered();
 	heap_destroy(h);
+}
+
+#define FN_A ((uintptr_t)0xA1)
+#define FN_B ((uintptr_t)0xB1)
+
+/* Specials, the finalizer queue and profile buckets after one collection:
+ * A (unreachable, finalizer) is queued and kept; B (a root) keeps its
+ * finalizer; every allocation is profiled (rate 1). */
+static void gc_cases(void)
+{
+	heap_config_t cfg = {.nprocs = 1, .cap_bytes = 64 << 20, .profrate = 1, .seed = 7};
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
+	void *A = alloc(0, 64, 1), *B = alloc(0, 64, 1), *C = alloc(0, 64, 1);
+	void *D = alloc(0, 64, 1);
+	CHECK_EQ(heap_setfinalizer(h, A, 64, 1, FN_A), ALLOC_OK);
+	CHECK_EQ(heap_setfinalizer(h, B, 64, 1, FN_B), ALLOC_OK);
+	heap_roots(h)[0] = (uintptr_t)B;
+	heap_roots(h)[1] = (uintptr_t)D;
+	expect_clean("before the collection");
+	REQUIRE(heap_gc(h) == ALLOC_OK);
+	REQUIRE(heap_finq_len(h) == 1 && h->finq != NULL);
+	expect_clean("after the collection");
+
+	mspan_t *s = span_of(B);
+	special_t *fin = s->specials, *last = s->specials;
+	while (fin && !(fin->kind == KIND_SPECIAL_FINALIZER && fin->offset == (uintptr_t)B - s->startaddr))
+		fin = fin->next;
+	while (last && last->next)
+		last = last->next;
+	REQUIRE(fin && fin->next && fin->next->kind == KIND_SPECIAL_PROFILE);
+	REQUIRE(last && last->kind == KIND_SPECIAL_PROFILE);
+	REQUIRE(!bit_get(s->allocbits, mspan_objindex(s, (uintptr_t)C)));   /* C died */
+
+	special_t *prof = fin->next;
+	SPECIAL_CASE("specials_order", prof, prof->kind = KIND_SPECIAL_FINALIZER);  /* (off, 1) twice */
+	SPECIAL_CASE("specials_order", fin, fin->kind = 9);
+	SPECIAL_CASE("specials_object", last, last->offset += 8);                   /* profile inside */
+	/* B's finalizer moved to the dead C (still in order: C follows B) */
+	SPECIAL_CASE("specials_object", prof, (prof->offset = (uint16_t)((uintptr_t)C - s->startaddr),
+					       prof->kind = KIND_SPECIAL_FINALIZER));
+	HEAP_CASE("specials_count", specialprofilealloc.inuse,
+		  h->specialprofilealloc.inuse += h->specialprofilealloc.size);
+	HEAP_CASE("finq_object", finq->fin[0].fn, h->finq->fin[0].fn = 0);
+	HEAP_CASE("finq_object", finq->fin[0].arg, h->finq->fin[0].arg = C);
+	HEAP_CASE("finq_count", nfinq, h->nfinq++);
+	bucket_t *bk = h->buckets;
+	REQUIRE(bk && bk->allocs > 0);
+	HEAP_CASE("profile_bucket", buckets->frees, h->buckets->frees = h->buckets->allocs + 1);
+	HEAP_CASE("profile_live", buckets->recent_allocs, h->buckets->recent_allocs++);
+	heap_destroy(h);
+}
+
+static uint64_t *specialbit_word(uintptr_t base, uint64_t *mask)
+{
+	uintptr_t i = (base & (ARENA_BYTES - 1)) / PTR_SIZE;
+	*mask = (uint64_t)1 << (i & 63);
+	return &mheap_arena_of(h, base)->specialbits[i >> 6];
+}
+
+/* The legacy design: a finalizer in the side tables and the special bit. */
+static void legacy_cases(void)
+{
+	heap_config_t cfg = {.nprocs = 1, .cap_bytes = 64 << 20, .specials = HEAP_SPECIALS_LEGACY};
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
+	void *A = alloc(0, 64, 0), *B = alloc(0, 64, 0), *C = alloc(0, 64, 0);
+	CHECK_EQ(heap_setfinalizer(h, A, 64, 0, FN_A), ALLOC_OK);
+	CHECK_EQ(heap_free(h, 0, C), ALLOC_OK);
+	expect_clean("legacy heap with a finalizer");
+
+	uint64_t m, *w = specialbit_word((uintptr_t)A, &m);
+	*w &= ~m;
+	expect("legacy_record", "the finalizer's object lost its special bit");
+	*w |= m;
+	expect_clean("special bit restored");
+	w = specialbit_word((uintptr_t)B, &m);
+	*w |= m;
+	expect("legacy_specialbit", "a special bit no record explains");
+	*w &= ~m;
+	expect_clean("special bit cleared again");
+	/* the record moved to a freed object */
+	uintptr_t *key = NULL;
+	for (int t = 0; t < LEGACY_TABSZ && !key; t++)
+		for (int32_t i = 0; i < h->fintab[t].max; i++)
+			if (h->fintab[t].key[i] == (uintptr_t)A)
+				key = &h->fintab[t].key[i];
+	REQUIRE(key != NULL);
+	*key = (uintptr_t)C;
+	expect("legacy_record", "finalizer key moved to a freed object");
+	*key = (uintptr_t)A;
+	expect_clean("finalizer key restored");
+	heap_destroy(h);
+}
+
+int main(void)
+{
+	allocator_cases();
+	gc_cases();
+	legacy_cases();
+	print_uncovered();
 	return T_DONE();
 }
