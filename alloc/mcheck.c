@@ -79,8 +79,8 @@
  *                        buckets' from the profile records (legacy mode)
  *   legacy_record        (legacy mode) a finalizer or profile record of the
  *                        side tables not in an allocated object (a profile
- *                        record not at its start, a finalizer inside a
- *                        non-tiny object), or its object's special bit clear
+ *                        record not at its start), or its object's special
+ *                        bit clear
  *   legacy_specialbit    (legacy mode) a special bit set on an object that no
  *                        record names (the bit is exact: set iff a record)
  *   stats_objects        heap_objects or nmalloc - tiny_allocs - nfree differs
@@ -696,9 +696,8 @@ static void legacy_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
 	}
 	uintptr_t idx = s->large ? 0 : mspan_objindex(s, addr);
 	uintptr_t base = s->startaddr + idx * s->elemsize;
-	bool tinyclass = s->spanclass == make_spanclass(TINY_SIZE_CLASS, true);
 	if (idx >= s->nelems || !bit_get(s->allocbits, idx) ||
-	    (addr != base && (kind == KIND_SPECIAL_PROFILE || !tinyclass)) || !specialbit(h, base)) {
+	    (addr != base && kind == KIND_SPECIAL_PROFILE) || !specialbit(h, base)) {
 		violation(k, "legacy_record", "record kind %d at %#lx: object %#lx allocated %d special bit %d",
 			  kind, ADDR(addr), ADDR(base), idx < s->nelems && bit_get(s->allocbits, idx),
 			  specialbit(h, base));
