@@ -116,6 +116,7 @@ static void heap_init_gc_fields(heap_t *h)
 	memset(h->roots, 0, sizeof h->roots);
 	memset(h->zerobase, 0, sizeof h->zerobase);
 	h->sample_state = h->cfg.seed;
+	h->profrate = h->cfg.profrate;
 }
 
 /* Everything above the page heap and the metadata allocators, from the

@@ -307,6 +307,8 @@ struct heap {
 	bucket_t **buckhash;         /* hash of stack -> bucket */
 	bucket_t *buckets;           /* all buckets sorted by stack */
 	uint64_t sample_state;       /* seeded PRNG for nextSample */
+	int64_t profrate;            /* MemProfileRate now (heap_set_profrate); heap_new and
+	                                heap_reset set it from cfg.profrate */
 	/* legacy design side tables */
 	fintab_t fintab[LEGACY_TABSZ];
 	void *addrhash;              /* mlegacy.c: address -> bucket */

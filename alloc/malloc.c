@@ -255,7 +255,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 		heapbits_set_type(h, x, elemsize, ptrwords);
 
 	/* Heap profiling (Go 1.19): sample by the rounded size. */
-	int64_t rate = h->cfg.profrate;
+	int64_t rate = h->profrate;
 	if (rate > 0) {
 		if (rate != 1 && (int64_t)elemsize < c->nextSample) {
 			c->nextSample -= (int64_t)elemsize;

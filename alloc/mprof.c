@@ -23,7 +23,7 @@
 
 void heap_set_profrate(heap_t *h, int64_t rate)
 {
-	h->cfg.profrate = rate < 0 ? 0 : rate;
+	h->profrate = rate < 0 ? 0 : rate;
 }
 
 /* xorshift64*: small, fast, and good enough for sampling intervals. */
@@ -71,7 +71,7 @@ static int64_t fastexprand(heap_t *h, int64_t mean)
  * countdown is not consulted. */
 int64_t mprof_next_sample(heap_t *h)
 {
-	int64_t rate = h->cfg.profrate;
+	int64_t rate = h->profrate;
 
 	if (rate == 1)
 		return 0;
