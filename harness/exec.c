@@ -520,11 +520,12 @@ static bool check_contents(exec_t *ex, lane_t *l, int32_t mid)
 	if (size - from <= FULL_CHECK_MAX) {
 		bad = find_bad(p, mid, from, size);
 	} else {
-		size_t head = from + 4096, tail = (size - 4096) & ~(size_t)7;
-		bad = find_bad(p, mid, from, head);
+		size_t head = from + 4096, tail = (size - 4096) & ~(size_t)7, k;
+		if ((k = find_bad(p, mid, from, head)) != head)
+			bad = k;
 		for (size_t i = head; bad == size && i < tail; i += 512)
-			if (find_bad(p, mid, i, i + 8) != i + 8)
-				bad = i;
+			if ((k = find_bad(p, mid, i, i + 8)) != i + 8)
+				bad = k;
 		if (bad == size)
 			bad = find_bad(p, mid, tail, size);
 	}

@@ -151,9 +151,12 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 	case OP_SWEEP:
 		raw->a = rd8(&r);
 		break;
-	case OP_PROC:
-		raw->a = rd8(&r) % 5;  /* P 4 is out of range for the default 4 Ps */
+	case OP_PROC: {
+		/* mostly the default 4 Ps and one invalid P; exact values above */
+		uint8_t k = rd8(&r);
+		raw->a = k < 0x80 ? k % 5 : (uint64_t)(k - 0x80);
 		break;
+	}
 	case OP_PROFRATE: {
 		uint8_t k = rd8(&r);
 		raw->a = k == R_EXACT ? rd32(&r) : rates[k % 8];
@@ -377,8 +380,8 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 		put8(&b, (unsigned)op->a);
 		break;
 	case OP_PROC:
-		ok = op->a < 5;
-		put8(&b, (unsigned)op->a);
+		ok = op->a < 0x80;
+		put8(&b, op->a < 5 ? (unsigned)op->a : (unsigned)(0x80 + op->a));
 		break;
 	case OP_PROFRATE: {
 		unsigned i = 0;
