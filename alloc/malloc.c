@@ -56,7 +56,7 @@
  *	  in DECISIONS order, nothing changes on error), clears the slot's
  *	  allocbit, sets needzero, and makes the slot allocatable again.
  *
- * Allocation semantics decided for allocfuzz (see /work/wt/DECISIONS.md):
+ * Allocation semantics decided for allocfuzz (see alloc/SEMANTICS.md, the DECISIONS):
  *	- size 0 -> h->zerobase, not a heap object; ptrwords*8 > size -> BADARG.
  *	- Unlike Go, allocation sets the slot's allocbit at once, so explicit
  *	  free and the checker know every slot's state; allocCount equals the
