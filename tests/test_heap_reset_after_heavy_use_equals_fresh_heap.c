@@ -1,5 +1,6 @@
 /* heap_reset after heavy use (small and large objects on two Ps, frees,
- * scavenging, a span crossing into a second arena, dirty memory) leaves a
+ * finalizers, collections, profiling, scavenging, a span crossing into a
+ * second arena, dirty memory), in eager and lazy mode, leaves a
  * heap indistinguishable from heap_new's: the same stats, free runs, span
  * map, metadata accounting and zeroed memory, and the same op sequence then
  * gives the same results, address for address (relative to the arena). */
@@ -12,18 +13,38 @@
 typedef struct trace {
 	uintptr_t off[NOPS];   /* result offset from arena_start, or error code */
 	heap_stats_t st[8];    /* stats at a few checkpoints */
+	size_t nfin;           /* finalizers run */
 } trace_t;
+
+static void no_finalizer(heap_t *h, void *obj, uintptr_t fn, void *ctx)
+{
+	(void)h; (void)obj; (void)fn; (void)ctx;
+}
 
 /* A deterministic mixed workload; records every result in tr. */
 static void run_ops(heap_t *h, uint64_t seed, trace_t *tr, int check_every)
 {
 	void *live[MAXLIVE];
 	int nlive = 0;
-	walk_t w;
+	static walk_t w;
+	memset(tr, 0, sizeof *tr);
 	for (int i = 0; i < NOPS; i++) {
 		uint64_t r = t_rand(&seed);
 		int p = (int)(r & 1);
 		unsigned kind = (unsigned)(r >> 8) % 100;
+		if (i % 700 == 699) {
+			/* a collection: a few objects stay rooted, the rest die
+			 * (finalizers queued and run) */
+			uintptr_t *roots = heap_roots(h);
+			for (int k = 0; k < 8; k++)
+				roots[k] = k < nlive ? (uintptr_t)live[k] : 0;
+			CHECK_EQ(heap_gc(h), ALLOC_OK);
+			tr->off[i] = heap_runfinalizers(h, no_finalizer, NULL);
+			tr->nfin += tr->off[i];
+			memset(roots, 0, 8 * sizeof *roots);
+			nlive = 0;
+			continue;
+		}
 		if (kind < 35 && nlive > 0) {
 			int k = (int)((r >> 20) % (uint64_t)nlive);
 			CHECK_EQ(heap_free(h, p, live[k]), ALLOC_OK);
@@ -33,6 +54,15 @@ static void run_ops(heap_t *h, uint64_t seed, trace_t *tr, int check_every)
 		}
 		if (kind == 99) {
 			tr->off[i] = heap_scavenge(h);
+			continue;
+		}
+		if (kind >= 35 && kind < 38 && nlive > 0) {
+			int k = (int)((r >> 20) % (uint64_t)nlive);
+			alloc_err_t err = heap_setfinalizer(h, live[k], 16, 0, 0x1000 + (uintptr_t)k);
+			CHECK(err == ALLOC_OK || err == ALLOC_ERR_FIN_EXISTS);
+			tr->off[i] = err;
+			/* explicit free now refuses it: forget it */
+			live[k] = live[--nlive];
 			continue;
 		}
 		size_t size;
@@ -110,15 +140,15 @@ static void check_like_fresh(heap_t *h, heap_t *fresh)
 	}
 }
 
-int main(void)
+static void scenario(heap_config_t cfg)
 {
-	heap_config_t cfg = {0};
-	cfg.nprocs = 2;
 	heap_t *h = NULL, *fresh = NULL;
 	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
 	static trace_t t1, t2, t3;
 
 	run_ops(h, 42, &t1, 97);
+	CHECK_EQ(heap_numgc(h), NOPS / 700);
+	CHECK(t1.nfin > 0);
 	CHECK(h->arenas[1] != NULL);
 	uintptr_t used = h->arena_used - h->arena_start;
 	heaparena_t *a0 = h->arenas[0], *a1 = h->arenas[1];
@@ -170,5 +200,18 @@ int main(void)
 
 	heap_destroy(fresh);
 	heap_destroy(h);
+}
+
+int main(void)
+{
+	heap_config_t cfg = {0};
+	cfg.nprocs = 2;
+	scenario(cfg);
+	/* lazy sweep (spans left unswept across reset), every allocation
+	 * profiled, the legacy side tables */
+	cfg.sweep = HEAP_SWEEP_LAZY;
+	cfg.profrate = 1;
+	cfg.specials = HEAP_SPECIALS_LEGACY;
+	scenario(cfg);
 	return T_DONE();
 }

@@ -85,6 +85,30 @@ int main(void)
 	CHECK_EQ(heapwalk_ok(h, &w), 1);
 	CHECK_EQ(w.runs[0].npages, PAGES_PER_ARENA + 10);
 
+	/* freelarge is best fit, lowest address among equals, whatever the
+	 * order the runs were freed in: runs of 200, 150, 150 pages (the
+	 * higher 150 freed last), each kept apart by an in-use span */
+	heap_reset(h);
+	mspan_t *big[6];
+	static const uintptr_t npg[6] = {200, 5, 150, 5, 150, 5};
+	for (int i = 0; i < 6; i++) {
+		big[i] = t_large(h, npg[i]);
+		REQUIRE(big[i]);
+	}
+	uintptr_t low150 = big[2]->startaddr;
+	t_free(h, big[0]);
+	t_free(h, big[2]);
+	t_free(h, big[4]);
+	CHECK_EQ(heapwalk_ok(h, &w), 4);    /* and the tail above the last span */
+	mspan_t *f = t_large(h, 140);
+	REQUIRE(f);
+	CHECK_EQ(f->startaddr, low150);
+	CHECK_EQ(heapwalk_ok(h, &w), 4);    /* 10 pages of it stay free */
+	t_free(h, f);
+	for (int i = 1; i < 6; i += 2)
+		t_free(h, big[i]);
+	CHECK_EQ(heapwalk_ok(h, &w), 1);
+
 #ifdef AF_ASAN
 	/* free pages are poisoned; mheap_alloc hands pages out still poisoned
 	 * (the span code unpoisons objects) and mheap_free poisons them again */
