@@ -82,14 +82,16 @@ af_sanitizer_env() {
 # else the first line that looks like an error.
 af_signature() {
   awk -v root="$AF_ROOT/" '
-    function norm(s) { gsub(/0x[0-9a-fA-F]+/, "0x?", s); gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
+    function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
     !diff && /[Dd]ifference|[Mm]ismatch|expected .* got/ { diff = norm($0) }
     !kind && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind = k }
-    !kind && /runtime error:/ { k = $0; sub(/^.*\//, "", k); kind = "ubsan " norm(k) }
+    !kind && /runtime error:/ { k = $0; sub(/.*runtime error: /, "", k); kind = "UBSan: " norm(k) }
     !kind && /fatal error|heap_throw|throw:/ { kind = norm($0) }
     !first && /[Ee]rror|FAIL|abort/ { first = norm($0) }
-    /^ *#[0-9]+ 0x[0-9a-f]+ in / && index($0, root) && nf < 3 {
+    # Frames in our sources (not the build tree, not the replay main).
+    /^ *#[0-9]+ 0x[0-9a-f]+ in / && index($5, root) == 1 && index($5, root "build/") != 1 &&
+      $5 !~ /harness\/driver\.c/ && nf < 3 {
       fn = $4; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     END {
       if (diff) print diff
