@@ -2,7 +2,7 @@
 af_step() { printf '\n==> %s\n' "$*" >&2; }
 
 # Packages every ci/ script may need; installed only when missing and root.
-AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip"
+AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip"
 af_install_deps() {
   local missing=()
   command -v cmake >/dev/null || missing+=(cmake)
@@ -15,6 +15,7 @@ af_install_deps() {
   command -v afl-clang-fast >/dev/null || missing+=(afl++)
   command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
   command -v zip >/dev/null || missing+=(zip)
+  command -v unzip >/dev/null || missing+=(unzip)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
     echo "ci: missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
@@ -51,8 +52,13 @@ af_build() {
   (cd "$AF_ROOT" && cmake "${cfg[@]}" >/dev/null) || return 1
   local tg=()
   [ $# -gt 0 ] && tg=(--target "$@")
-  (cd "$AF_ROOT" && cmake "${bld[@]}" -j "${AF_JOBS:-$(nproc)}" "${tg[@]}" 2>&1 |
-     grep -v -E '^\[ *[0-9]+%\] (Building|Linking|Built)|^Consolidate|^-- ' >&2; exit "${PIPESTATUS[0]}")
+  # Progress lines hidden; warnings and errors shown.
+  local rc=0 log
+  log=$(mktemp)
+  (cd "$AF_ROOT" && cmake "${bld[@]}" -j "${AF_JOBS:-$(nproc)}" "${tg[@]}") >"$log" 2>&1 || rc=$?
+  grep -v -E '^\[ *[0-9]+%\] (Building|Linking|Built)|^Consolidate|^-- |^g?make' "$log" >&2 || true
+  rm -f "$log"
+  return $rc
 }
 
 # Directories holding a target's seeds: the kept corpus and the scenarios
