@@ -61,8 +61,25 @@ af_build() {
   return $rc
 }
 
-# Directories holding a target's seeds: the kept corpus and the scenarios
-# compiled into binary form at build time (build/<preset>/corpus/<target>).
+# af_has_target PRESET NAME: the configured build has that CMake target.
+af_has_target() {
+  (cd "$AF_ROOT" && cmake --build --preset "$1" --target help 2>/dev/null) |
+    awk -v n="... $2" '$0 == n { f = 1 } END { exit !f }'
+}
+
+# af_compile_seeds PRESET: the readable seeds (corpus/scenarios/*.ops,
+# corpus/pageheap/*.ph) compiled by corpus/mkseeds.sh into
+# build/PRESET/corpus/<target>/, with that preset's allocfuzz.
+af_compile_seeds() {
+  local preset=$1
+  [ -x "$AF_ROOT/corpus/mkseeds.sh" ] || [ -f "$AF_ROOT/corpus/mkseeds.sh" ] || return 0
+  af_build "$preset" "" allocfuzz || return 1
+  bash "$AF_ROOT/corpus/mkseeds.sh" "$AF_ROOT/build/$preset/allocfuzz" "$AF_ROOT/build/$preset/corpus"
+}
+
+# Directories holding a target's seeds: the kept corpus and the compiled
+# seeds (af_compile_seeds). Regressions (corpus/regressions/<target>) are
+# replayed by CTest; ci/fuzz adds them as seeds itself.
 af_seed_dirs() {
   local t=$1 preset=${2:-default} d
   for d in "$AF_ROOT/corpus/$t" "$AF_ROOT/build/$preset/corpus/$t"; do
@@ -82,26 +99,38 @@ af_sanitizer_env() {
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=1}
 }
 
-# af_signature LOG: one line naming a failure, used to de-duplicate findings.
-# The oracle's difference line (numbers and addresses blanked) wins; else the
-# sanitizer's error kind and the top three frames inside this repository;
-# else the first line that looks like an error.
+# af_signature LOG: one line naming a failure, used to de-duplicate findings
+# (numbers, addresses and object names blanked). In order of preference:
+#  1. the executor's report (harness/exec.c): "DIFFERENCE|THROW at op ...: OP",
+#     the heap lane and the detail lines -> kind, lane, op verb, detail;
+#  2. a target's own failure line ("fuzz_pageheap: op N (...): ...");
+#  3. the sanitizer's error kind and the top three frames in our sources;
+#  4. the first line that looks like an error.
 af_signature() {
   awk -v root="$AF_ROOT/" '
-    function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
-    !diff && /[Dd]ifference|[Mm]ismatch|expected .* got/ { diff = norm($0) }
-    !kind && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
-      k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind = k }
-    !kind && /runtime error:/ { k = $0; sub(/.*runtime error: /, "", k); kind = "UBSan: " norm(k) }
-    !kind && /fatal error|heap_throw|throw:/ { kind = norm($0) }
-    !first && /[Ee]rror|FAIL|abort/ { first = norm($0) }
+    function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/\<h[0-9]+\>/, "hN", s)
+                       gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
+    !ex && /^(DIFFERENCE|THROW) at / {
+      ex = 1; kind = $1; op = $0
+      if (op ~ /\): /) { sub(/^[^)]*\): /, "", op); verb = (op ~ / = alloc/) ? "alloc" : op; sub(/ .*/, "", verb) }
+      else verb = "end of program"
+      next }
+    ex == 1 && /^last [0-9]+ ops:/ { ex = 2; next }
+    ex == 1 && /^  heap: / { lane = substr($0, 9); next }
+    ex == 1 && /^  / { d = substr($0, 3); detail = detail (detail == "" ? "" : "; ") d; next }
+    !own && /^fuzz_[a-z_]+: / { own = norm($0) }
+    !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
+      k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
+    !kind2 && /runtime error:/ { k = $0; sub(/.*runtime error: /, "", k); kind2 = "UBSan: " norm(k) }
+    !first && /[Ee]rror|FAIL|abort|[Dd]ifference/ { first = norm($0) }
     # Frames in our sources (not the build tree, not the replay main).
     /^ *#[0-9]+ 0x[0-9a-f]+ in / && index($5, root) == 1 && index($5, root "build/") != 1 &&
       $5 !~ /harness\/driver\.c/ && nf < 3 {
       fn = $4; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     END {
-      if (diff) print diff
-      else if (kind) print kind (frames ? " @ " frames : "")
+      if (ex) print kind (lane != "" ? " [" lane "]" : "") " in " verb ": " norm(detail)
+      else if (own) print own
+      else if (kind2) print kind2 (frames ? " @ " frames : "")
       else if (first) print first
       else print "no failure reproduced"
     }' "$1"

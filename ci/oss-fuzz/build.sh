@@ -38,13 +38,14 @@ if [ -f "$src/harness/mutator.c" ]; then
   extra+=("$WORK/mutator.o")
 fi
 
-# Seeds compiled from readable scenarios need allocfuzz at build time: a host
-# build without sanitizers, used for nothing else.
+# Seeds compiled from readable sources (corpus/mkseeds.sh) need allocfuzz at
+# build time: a host build without sanitizers, used for nothing else.
 seeds_built=0
-if have_target "$build" seeds; then
+if [ -f "$src/corpus/mkseeds.sh" ] && have_target "$build" allocfuzz; then
   cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_C_FLAGS="-O1" -DCMAKE_CXX_FLAGS="-O1" -DAF_WERROR=OFF >/dev/null
-  cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
+  cmake --build "$host" -j"$(nproc)" --target allocfuzz
+  bash "$src/corpus/mkseeds.sh" "$host/allocfuzz" "$host/corpus" && seeds_built=1
 fi
 
 cp "$src/reference/go-sizeclasses.tsv" "$OUT/"
@@ -55,13 +56,14 @@ for f in "$src"/harness/fuzz_*.c; do
   $CXX $CXXFLAGS "$WORK/$t.o" "${extra[@]}" "${archives[@]}" -lm -lpthread \
     $LIB_FUZZING_ENGINE -o "$OUT/$t"
 
-  # Seed corpus: the kept corpus and the compiled scenarios, named by content.
+  # Seed corpus: the kept corpus, the compiled seeds and the regressions'
+  # binary inputs, named by content.
   stage=$WORK/seeds/$t
   rm -rf "$stage"; mkdir -p "$stage"
-  for d in "$src/corpus/$t" "$host/corpus/$t"; do
+  for d in "$src/corpus/$t" "$host/corpus/$t" "$src/corpus/regressions/$t"; do
     [ -d "$d" ] || continue
     [ "$d" != "$host/corpus/$t" ] || [ $seeds_built = 1 ] || continue
-    find "$d" -type f ! -name '*.ops' ! -name '*.txt' -print0 |
+    find "$d" -type f ! -name '*.ops' ! -name '*.txt' ! -name '.*' -print0 |
       while IFS= read -r -d '' s; do cp "$s" "$stage/$(sha1sum <"$s" | cut -c1-40)"; done
   done
   [ -n "$(ls -A "$stage")" ] || : >"$stage/empty"
