@@ -12,7 +12,7 @@ for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
 done
 for f in "$src"/scenarios/*.ops; do
   n=$(basename "$f" .ops)
-  "$af" asm "$f" -o "$out/fuzz_ops.tmp/$n"
+  "$af" asm -o "$out/fuzz_ops.tmp/$n" "$f"
   cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_twin.tmp/$n"
   cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_sweep.tmp/$n"
 done
