@@ -528,7 +528,7 @@ static model_err_t locate(const model_t *m, int32_t id, uint32_t off, bool inter
 	}
 	*block = o->block;
 	*boff = o->boff + off;
-	if (*boff >= m->objs[o->block].elemsize) {
+	if ((uint64_t)o->boff + off >= m->objs[o->block].elemsize) {
 		e.err = e.alt = ALLOC_ERR_INTERIOR;
 		e.stale = true;   /* another object's address: not modelled */
 		return e;
@@ -623,7 +623,7 @@ static bool ref_ok(const model_t *m, model_ref_t r)
 		return false;
 	if (o->state == MODEL_ZERO)
 		return r.off == 0;
-	return o->state == MODEL_LIVE && o->boff + r.off < m->objs[o->block].elemsize;
+	return o->state == MODEL_LIVE && (uint64_t)o->boff + r.off < m->objs[o->block].elemsize;
 }
 
 bool model_root(model_t *m, int slot, model_ref_t target)

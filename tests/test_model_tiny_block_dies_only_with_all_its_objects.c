@@ -18,6 +18,8 @@ int main(void)
 	int32_t e = mt_alloc(m, 8, 0);      /* id 4 at offset 8 */
 	CHECK_EQ(model_obj(m, e)->block, c);
 	CHECK(model_root(m, 0, mt_ref(d, 2)));  /* interior of d only */
+	CHECK(!model_root(m, 1, mt_ref(d, 12)));          /* past the block */
+	CHECK(!model_root(m, 1, mt_ref(d, UINT32_MAX - 3))); /* 4 + off wraps to 0 */
 	model_gc(m, &r);
 	model_gc(m, &r);
 	CHECK_STR(mt_freed(&r), "");
