@@ -339,11 +339,14 @@ static void check_span_objects(checker_t *k, mspan_t *s)
 		return;
 	}
 	uintptr_t n = s->nelems;
-	for (uintptr_t i = n; i < MAX_OBJS_PER_SPAN; i++)
-		if (bit_get(s->allocbits, i)) {
-			violation(k, "allocbits_tail", "span %#lx allocbit %lu set, nelems %lu", a, ADDR(i), ADDR(n));
+	for (uintptr_t w = n / 64; w < ALLOC_BITS_WORDS; w++) {
+		uint64_t tail = s->allocbits[w] & (w == n / 64 ? ~(((uint64_t)1 << (n % 64)) - 1) : ~(uint64_t)0);
+		if (tail) {
+			violation(k, "allocbits_tail", "span %#lx allocbit %lu set, nelems %lu", a,
+				  ADDR(w * 64 + (uintptr_t)__builtin_ctzll(tail)), ADDR(n));
 			break;
 		}
+	}
 	unsigned pop = popcount_bits(s->allocbits, n);
 	if (pop != s->allocCount)
 		violation(k, "alloccount", "span %#lx allocCount %u, %u allocbits set", a, s->allocCount, pop);

@@ -5,9 +5,9 @@
  * internal.h, the checker must report that invariant's name first, and after
  * the corruption is undone the heap must be clean again.
  *
- * Three heaps: the allocator's structures (eager, span specials), GC state
- * (specials, the finalizer queue, profile buckets after a collection) and
- * the legacy design's side tables. At the end the names listed at the top of
+ * Four heaps: the allocator's structures (eager, span specials), GC state
+ * (specials, the finalizer queue, profile buckets after a collection), a
+ * lazy heap waiting to be swept, and the legacy design's side tables. At the end the names listed at the top of
  * alloc/mcheck.c that no corruption reached are printed.
  */
 #include "alloc/internal.h"
@@ -338,6 +338,31 @@ static void gc_cases(void)
 	heap_destroy(h);
 }
 
+/* Lazy sweep between a collection and the sweep: spans wait unswept (sg-2)
+ * with their mark bits set, which is legal; claiming to be swept is not. */
+static void lazy_cases(void)
+{
+	heap_config_t cfg = {.nprocs = 1, .cap_bytes = 64 << 20, .sweep = HEAP_SWEEP_LAZY};
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
+	void *keep = alloc(0, 64, 0), *big = alloc(0, 40000, 0);
+	for (int i = 0; i < 50; i++)
+		alloc(0, 64, 0);
+	heap_roots(h)[0] = (uintptr_t)keep;
+	heap_roots(h)[1] = (uintptr_t)big;
+	REQUIRE(heap_gc(h) == ALLOC_OK);
+	mspan_t *s = span_of(keep), *large = span_of(big);
+	REQUIRE(s->sweepgen == h->sweepgen - 2 && large->sweepgen == h->sweepgen - 2);
+	REQUIRE(bit_get(s->gcmarkbits, mspan_objindex(s, (uintptr_t)keep)));
+	expect_clean("unswept spans with mark bits");
+	SPAN_CASE("markbits", s, s->sweepgen = h->sweepgen);       /* "swept" but still marked */
+	SPAN_CASE("central_set", s, (s->sweepgen = h->sweepgen,     /* swept, in the unswept set */
+				     memset(s->gcmarkbits, 0, ALLOC_BITS_WORDS * 8)));
+	SPAN_CASE("sweepgen", large, large->sweepgen = h->sweepgen - 4);
+	heap_finish_sweep(h);
+	expect_clean("after the sweep");
+	heap_destroy(h);
+}
+
 static uint64_t *specialbit_word(uintptr_t base, uint64_t *mask)
 {
 	uintptr_t i = (base & (ARENA_BYTES - 1)) / PTR_SIZE;
@@ -383,6 +408,7 @@ int main(void)
 {
 	allocator_cases();
 	gc_cases();
+	lazy_cases();
 	legacy_cases();
 	print_uncovered();
 	return T_DONE();
