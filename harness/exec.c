@@ -470,7 +470,7 @@ static inline uint64_t pat64(int32_t id, size_t w)
 }
 static inline uint8_t pattern(int32_t id, size_t i) { return (uint8_t)(pat64(id, i / 8) >> (8 * (i % 8))); }
 
-static void fill_pattern(uint8_t *p, int32_t id, size_t from, size_t size)
+static void fill_range(uint8_t *p, int32_t id, size_t from, size_t size)
 {
 	size_t i = from;
 	for (; i + 8 <= size; i += 8) {
@@ -497,9 +497,55 @@ static size_t find_bad(const uint8_t *p, int32_t id, size_t lo, size_t hi)
 	return hi;
 }
 
-/* Objects above this are checked in samples: the first and last 4 KiB and
- * one word in every 512 bytes (a reused or zeroed page still shows). */
+/* Objects above this are zero-checked, filled and checked in samples: the
+ * first and last 4 KiB and one word every SAMPLE_STRIDE bytes (a little over
+ * two pages, so the word's place in the page moves). Whole pages are what the
+ * heap zeroes or reuses, so a page left dirty or reused still shows, while
+ * touching every page of a 4 MiB object per op would make page faults the
+ * whole cost of a run. */
 #define FULL_CHECK_MAX (64 * 1024)
+#define SAMPLE_STRIDE (2 * 4096 + 200)
+
+enum walk { W_FILL, W_PATTERN, W_ZERO };
+
+static size_t first_nonzero(const uint8_t *p, size_t lo, size_t hi)
+{
+	size_t i = lo;
+	for (; i + 8 <= hi; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		if (v)
+			break;
+	}
+	for (; i < hi; i++)
+		if (p[i])
+			return i;
+	return hi;
+}
+
+static size_t walk_part(uint8_t *p, int32_t id, size_t lo, size_t hi, enum walk w)
+{
+	if (w == W_FILL) {
+		fill_range(p, id, lo, hi);
+		return hi;
+	}
+	return w == W_PATTERN ? find_bad(p, id, lo, hi) : first_nonzero(p, lo, hi);
+}
+
+/* Fills or checks the sampled parts of [from, size) (from a multiple of 8);
+ * returns the first byte that is wrong, or size. */
+static size_t walk(uint8_t *p, int32_t id, size_t from, size_t size, enum walk w)
+{
+	if (size - from <= FULL_CHECK_MAX)
+		return walk_part(p, id, from, size, w);
+	size_t head = from + 4096, tail = (size - 4096) & ~(size_t)7, k;
+	if ((k = walk_part(p, id, from, head, w)) != head)
+		return k;
+	for (size_t i = head; i < tail; i += SAMPLE_STRIDE)
+		if ((k = walk_part(p, id, i, i + 8, w)) != i + 8)
+			return k;
+	return walk_part(p, id, tail, size, w);
+}
 
 /* Checks one live object's memory in lane l; false after reporting. */
 static bool check_contents(exec_t *ex, lane_t *l, int32_t mid)
@@ -516,19 +562,7 @@ static bool check_contents(exec_t *ex, lane_t *l, int32_t mid)
 			return false;
 		}
 	}
-	size_t from = o->ptrwords * PTR_SIZE, size = o->size, bad = size;
-	if (size - from <= FULL_CHECK_MAX) {
-		bad = find_bad(p, mid, from, size);
-	} else {
-		size_t head = from + 4096, tail = (size - 4096) & ~(size_t)7, k;
-		if ((k = find_bad(p, mid, from, head)) != head)
-			bad = k;
-		for (size_t i = head; bad == size && i < tail; i += 512)
-			if ((k = find_bad(p, mid, i, i + 8)) != i + 8)
-				bad = k;
-		if (bad == size)
-			bad = find_bad(p, mid, tail, size);
-	}
+	size_t size = o->size, bad = walk((uint8_t *)p, mid, o->ptrwords * PTR_SIZE, size, W_PATTERN);
 	if (bad != size) {
 		differ(ex, l, "byte %zu of %s (%zu bytes) is %#x, its pattern is %#x: "
 		       "the object was overwritten or reused", bad, mname(ex, mid, tmp),
@@ -737,21 +771,6 @@ static bool err_ok(alloc_err_t got, model_err_t me)
 }
 
 
-static size_t first_nonzero(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t v;
-		memcpy(&v, p + i, 8);
-		if (v)
-			break;
-	}
-	for (; i < n; i++)
-		if (p[i])
-			return i;
-	return n;
-}
-
 /* ---- the ops ---- */
 
 static void op_alloc(exec_t *ex, const op_t *op)
@@ -819,13 +838,13 @@ static void op_alloc(exec_t *ex, const op_t *op)
 		if (!check_found(ex, l, mid))
 			continue;
 		uint8_t *p = ptr[_i];
-		size_t nz = first_nonzero(p, op->a);
+		size_t nz = walk(p, mid, 0, op->a, W_ZERO);
 		if (nz != op->a) {
 			differ(ex, l, "byte %zu of new %s (%llu bytes) is %#x, not zero", nz,
 			       pname(ex, pid, tmp), (unsigned long long)op->a, p[nz]);
 			continue;
 		}
-		fill_pattern(p, mid, op->b * PTR_SIZE, op->a);
+		walk(p, mid, op->b * PTR_SIZE, op->a, W_FILL);
 		amap_put(&l->map, a, mid);
 	}
 	if (ex->cfg.mode == EXEC_TWIN_SPECIALS && !ex->stop && !ex->lane[0].broken && !ex->lane[1].broken &&

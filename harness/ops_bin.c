@@ -73,7 +73,7 @@ static uint64_t read_size(rd_t *r)
 	case 3: return 1 + (v * 37u) % MAX_SMALL_SIZE;      /* any small size */
 	case 4: return MAX_SMALL_SIZE - 16 + v % 33;        /* around 32 KiB */
 	case 5: return (1 + lo % 8) * PAGE_SIZE + x % 5 - 2; /* a few pages -2..+2 */
-	case 6: return (1 + v % 512) * PAGE_SIZE;           /* multi-page, up to 4 MiB */
+	case 6: return (1 + v % 256) * PAGE_SIZE;           /* multi-page, up to 2 MiB */
 	default: return class_to_size[c];                   /* exactly a class size */
 	}
 }
