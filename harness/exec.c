@@ -618,7 +618,8 @@ static void check_objects(exec_t *ex, lane_t *l, bool full)
 	}
 	if (ex->stop || l->broken)
 		return;
-	qsort(r, n, sizeof *r, range_cmp);
+	if (n > 1)
+		qsort(r, n, sizeof *r, range_cmp);
 	char t1[24], t2[24];
 	for (size_t i = 1; i < n; i++)
 		if (r[i].lo < r[i - 1].hi) {
@@ -976,7 +977,8 @@ static void print_names(exec_t *ex, uint32_t numgc, const char *what, const int3
 			snprintf(buf, sizeof buf, "%s", nm);
 		names[i] = strdup(buf);
 	}
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof *names, name_cmp);
 	fprintf(ex->cfg.out, "gc %u %s:", numgc, what);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(ex->cfg.out, " %s", names[i]);
@@ -994,7 +996,8 @@ static int i32_cmp(const void *a, const void *b)
 
 static size_t sort_unique(int32_t *v, size_t n)
 {
-	qsort(v, n, sizeof *v, i32_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof *v, i32_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])
@@ -1103,7 +1106,8 @@ static void op_runfin(exec_t *ex)
 		}
 		if (ex->stop || l->broken)
 			continue;
-		qsort(l->fins, l->nfins, sizeof *l->fins, fin_cmp);
+		if (l->nfins > 1)
+			qsort(l->fins, l->nfins, sizeof *l->fins, fin_cmp);
 		if (l->nfins != ex->nmfins) {
 			differ(ex, l, "heap_runfinalizers ran %zu finalizers, the model %zu", l->nfins, ex->nmfins);
 			continue;
@@ -1137,9 +1141,10 @@ static void expect_list(exec_t *ex, const op_t *op)
 	char tmp[24];
 	if (op->code == OP_EXPECT_FINALIZED) {
 		int32_t *want = xrealloc(NULL, (op->nlist + 1) * sizeof *want);
-		memcpy(want, ids, op->nlist * sizeof *want);
+		if (op->nlist)
+			memcpy(want, ids, op->nlist * sizeof *want);
 		size_t n = sort_unique(want, op->nlist);
-		bool same = n == ex->nlastfin && !memcmp(want, ex->lastfin, n * sizeof *want);
+		bool same = n == ex->nlastfin && (n == 0 || !memcmp(want, ex->lastfin, n * sizeof *want));
 		free(want);
 		if (!same) {
 			char got[400] = "";
