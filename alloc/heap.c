@@ -103,6 +103,7 @@ static void heap_init_locks(heap_t *h)
 	lock_init(&h->speciallock);
 	lock_init(&h->finlock);
 	lock_init(&h->proflock);
+	lock_init(&h->persistent.lock);
 }
 
 /* GC state as Go starts it; set before mgc_init/mgc_reset, which have the

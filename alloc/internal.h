@@ -112,6 +112,7 @@ typedef struct persistent {
 	pchunk_t *spare;    /* mapped, zeroed, kept by the last reset for reuse (not in sys) */
 	uint64_t sys;       /* bytes mapped */
 	uint64_t used;      /* bytes handed out */
+	lock_t lock;        /* leaf lock: callers hold h->lock, speciallock, finlock or proflock */
 } persistent_t;
 
 typedef struct mlink { struct mlink *next; } mlink_t;

@@ -44,16 +44,9 @@ static size_t round_pow2(size_t n)
 	return r;
 }
 
-void *persistentalloc(heap_t *h, size_t size, size_t align)
+static void *persistentalloc_locked(heap_t *h, persistent_t *p, size_t size, size_t align)
 {
-	persistent_t *p = &h->persistent;
-	if (size == 0)
-		heap_throw(h, "persistentalloc: size == 0");
-	if (align == 0)
-		align = 8;
-	if ((align & (align - 1)) != 0 || align > PAGE_SIZE)
-		heap_throw(h, "persistentalloc: bad align %zu", align);
-
+	assert_locked(h, &p->lock);
 	if (size >= PCHUNK_OWN_MIN) {
 		/* Own chunk, power-of-two sized so a later run's request of a
 		 * similar size finds it on the spare list. Linked behind the
@@ -92,6 +85,22 @@ void *persistentalloc(heap_t *h, size_t size, size_t align)
 	return (void *)v;
 }
 
+/* Zeroed memory that lives until heap_reset; NULL when mmap fails. */
+void *persistentalloc(heap_t *h, size_t size, size_t align)
+{
+	persistent_t *p = &h->persistent;
+	if (size == 0)
+		heap_throw(h, "persistentalloc: size == 0");
+	if (align == 0)
+		align = 8;
+	if ((align & (align - 1)) != 0 || align > PAGE_SIZE)
+		heap_throw(h, "persistentalloc: bad align %zu", align);
+	lock_acquire(&p->lock);
+	void *v = persistentalloc_locked(h, p, size, align);
+	lock_release(&p->lock);
+	return v;
+}
+
 static void pchunk_free_list(pchunk_t *c)
 {
 	for (pchunk_t *next; c; c = next) {
@@ -125,7 +134,8 @@ void persistent_destroy(persistent_t *p)
 {
 	pchunk_free_list(p->spare);
 	pchunk_free_list(p->chunks);
-	memset(p, 0, sizeof(*p));
+	p->spare = p->chunks = NULL;
+	p->sys = p->used = 0;
 }
 
 void fixalloc_init(fixalloc_t *f, size_t size, const char *name)
