@@ -46,8 +46,12 @@ static const char *const usage_opts =
 	"  --text | --binary    force the input form (default: .ops files and\n"
 	"                       printable programs are text, the rest binary)\n";
 
+/* Which heap options were given (a file's "# run-with:" fills the rest). */
+enum { SET_PROCS = 1, SET_SWEEP = 2, SET_SPECIALS = 4, SET_TWIN = 8, SET_CAP = 16, SET_PROFRATE = 32 };
+
 typedef struct opts {
 	exec_config_t cfg;
+	unsigned set;      /* SET_* */
 	int form;          /* 0 auto, 't' text, 'b' binary */
 	const char *out;   /* -o */
 	char **files;
@@ -94,28 +98,34 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
 				if (*end || n < 1 || n > HEAP_MAX_PROCS)
 					return usage_error(cmd, "--procs: 1..8, not '%s'", v);
 				o->cfg.nprocs = (int)n;
+				o->set |= SET_PROCS;
 			} else if (!strcmp(a, "--sweep")) {
 				if (strcmp(v, "eager") && strcmp(v, "lazy"))
 					return usage_error(cmd, "--sweep: eager or lazy, not '%s'", v);
 				o->cfg.sweep = v[0] == 'l' ? HEAP_SWEEP_LAZY : HEAP_SWEEP_EAGER;
+				o->set |= SET_SWEEP;
 			} else if (!strcmp(a, "--specials")) {
 				if (strcmp(v, "span") && strcmp(v, "legacy"))
 					return usage_error(cmd, "--specials: span or legacy, not '%s'", v);
 				o->cfg.specials = v[0] == 'l' ? HEAP_SPECIALS_LEGACY : HEAP_SPECIALS_SPAN;
+				o->set |= SET_SPECIALS;
 			} else if (!strcmp(a, "--twin")) {
 				if (strcmp(v, "specials") && strcmp(v, "sweep"))
 					return usage_error(cmd, "--twin: specials or sweep, not '%s'", v);
 				o->cfg.mode = v[1] == 'p' ? EXEC_TWIN_SPECIALS : EXEC_TWIN_SWEEP;
+				o->set |= SET_TWIN;
 			} else if (!strcmp(a, "--cap")) {
 				unsigned long long n = strtoull(v, &end, 0);
 				if (*end || n == 0)
 					return usage_error(cmd, "--cap: a byte count, not '%s'", v);
 				o->cfg.cap_bytes = (size_t)n;
+				o->set |= SET_CAP;
 			} else {
 				long long n = strtoll(v, &end, 0);
 				if (*end || n < 0)
 					return usage_error(cmd, "--profrate: a rate >= 0, not '%s'", v);
 				o->cfg.profrate = n;
+				o->set |= SET_PROFRATE;
 			}
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
@@ -173,6 +183,45 @@ static bool parse_file(const char *path, const uint8_t *d, size_t n, program_t *
 	return false;
 }
 
+/* A text program may name the heap options it needs in a comment line
+ * "# run-with: OPTIONS" (e.g. a small --cap). Options given on the command
+ * line win; the file's fill in the rest. Returns false on a bad line. */
+static bool apply_run_with(const char *path, const uint8_t *d, size_t n, const opts_t *cmd,
+                           exec_config_t *cfg)
+{
+	static const char key[] = "# run-with:";
+	*cfg = cmd->cfg;
+	for (const char *line = (const char *)d; line && line < (const char *)d + n;) {
+		const char *nl = memchr(line, '\n', (size_t)((const char *)d + n - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)((const char *)d + n - line);
+		if (len > sizeof key - 1 && !strncmp(line, key, sizeof key - 1)) {
+			char *buf = strndup(line + sizeof key - 1, len - (sizeof key - 1));
+			char *args[32];
+			int na = 0;
+			for (char *t = strtok(buf, " \t\r"); t && na < 32; t = strtok(NULL, " \t\r"))
+				args[na++] = t;
+			opts_t fo;
+			int rc = parse_opts("run", "", na, args, &fo);
+			bool ok = rc == 0 && fo.nfiles == 0;
+			free(fo.files);
+			free(buf);
+			if (!ok) {
+				fprintf(stderr, "%s: bad '# run-with:' line\n", path);
+				return false;
+			}
+			unsigned take = fo.set & ~cmd->set;
+			if (take & SET_PROCS) cfg->nprocs = fo.cfg.nprocs;
+			if (take & SET_SWEEP) cfg->sweep = fo.cfg.sweep;
+			if (take & SET_SPECIALS) cfg->specials = fo.cfg.specials;
+			if (take & SET_TWIN) cfg->mode = fo.cfg.mode;
+			if (take & SET_CAP) cfg->cap_bytes = fo.cfg.cap_bytes;
+			if (take & SET_PROFRATE) cfg->profrate = fo.cfg.profrate;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return true;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const char help[] =
@@ -206,9 +255,23 @@ static int cmd_run(int argc, char **argv)
 		exec_status_t st;
 		if (is_text(&o, o.files[i], d, n)) {
 			program_t p;
-			st = parse_file(o.files[i], d, n, &p) ? exec_run_program(ex, &p, NULL) : EXEC_INPUT;
-			if (st != EXEC_OK)
-				fputs(exec_report(ex), stderr);
+			exec_config_t fc;
+			exec_t *fx = ex;
+			st = EXEC_INPUT;
+			if (!apply_run_with(o.files[i], d, n, &o, &fc)) {
+				program_init(&p);
+			} else if (parse_file(o.files[i], d, n, &p)) {
+				/* a file with its own options gets its own heaps */
+				if (fc.nprocs != o.cfg.nprocs || fc.sweep != o.cfg.sweep ||
+				    fc.specials != o.cfg.specials || fc.mode != o.cfg.mode ||
+				    fc.cap_bytes != o.cfg.cap_bytes || fc.profrate != o.cfg.profrate)
+					fx = exec_new(&fc);
+				st = fx ? exec_run_program(fx, &p, NULL) : EXEC_INPUT;
+				if (st != EXEC_OK && fx)
+					fputs(exec_report(fx), stderr);
+				if (fx != ex)
+					exec_destroy(fx);
+			}
 			program_free(&p);
 		} else {
 			st = exec_run_binary(ex, d, n, NULL);

@@ -96,6 +96,13 @@ printf 'profrate 1\na = alloc 100\ngc\n' >"$tmp/prof.ops"
 printf 'a = alloc 100\ngc\ncheck\n' >"$tmp/plain.ops"
 expect_rc 0 "reset restores profrate" "$af" run "$tmp/prof.ops" "$tmp/plain.ops"
 
+# --- "# run-with:" options apply unless the command line gives them
+printf '# run-with: --cap 1048576\na = alloc 524288\nb = alloc 786432\nexpect err NOMEM\n' >"$tmp/cap.ops"
+expect_rc 0 "run-with cap" "$af" run "$tmp/cap.ops"
+expect_rc 1 "command line beats run-with" "$af" run --cap 4194304 "$tmp/cap.ops"
+printf '# run-with: --bogus\n' >"$tmp/badrw.ops"
+expect_rc 2 "bad run-with" "$af" run "$tmp/badrw.ops"
+
 # --- asm then disasm names objects h0, h1, ... and keeps the program
 expect_rc 0 "asm" "$af" asm "$tmp/fin.ops" -o "$tmp/fin.bin"
 expect_rc 0 "disasm" "$af" disasm "$tmp/fin.bin"
