@@ -238,6 +238,7 @@ typedef struct mcache {
 	int64_t nextSample;     /* bytes until the next profiled allocation */
 	/* stats not yet flushed to the heap (Go's heapStatsDelta) */
 	uint64_t nmalloc_local[NUM_SIZE_CLASSES];
+	uint64_t nfree_local[NUM_SIZE_CLASSES];   /* explicit frees called on this P */
 	uint32_t flushGen;      /* heap sweepgen when last flushed (Go's mcache.flushGen) */
 } mcache_t;
 

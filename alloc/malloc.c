@@ -309,6 +309,14 @@ static void rewind_freeindex(mspan_t *s, uintptr_t idx)
 	mspan_reset_alloc_cache(s);
 }
 
+/* Whether the specials code must look at the object: always in legacy mode
+ * (side tables), else only if the span has records at all. */
+static inline bool may_have_specials(const heap_t *h, mspan_t *s)
+{
+	return h->cfg.specials == HEAP_SPECIALS_LEGACY ||
+	       __atomic_load_n(&s->specials, __ATOMIC_RELAXED) != NULL;
+}
+
 /*
  * The 2014 runtime's free(). Checks, in order: NULL (ok), not in an in-use
  * span, not at an object start, not allocated, a tiny block, a finalizer.
@@ -344,13 +352,14 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			err = ALLOC_ERR_NOT_ALLOCATED;
 		else if (sc == make_spanclass(TINY_SIZE_CLASS, true) && bit_get(s->tinybits, idx))
 			err = ALLOC_ERR_TINY;
-		else if (mspecial_has_finalizer(h, s, base, s->elemsize))
+		else if (may_have_specials(h, s) && mspecial_has_finalizer(h, s, base, s->elemsize))
 			err = ALLOC_ERR_HAS_FINALIZER;
 		if (err != ALLOC_OK) {
 			lock_release(&central->lock);
 			return err;
 		}
-		mspecial_free_all(h, s, base, s->elemsize);
+		if (may_have_specials(h, s))
+			mspecial_free_all(h, s, base, s->elemsize);
 		POISON((void *)base, s->elemsize);
 
 		if (s->large) {
@@ -366,18 +375,29 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 		}
 
 		bool wasfull = s->allocCount == s->nelems;
-		bit_clear_atomic(s->allocbits, idx);
-		__atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);
-		mstats_note_small_free(h, spanclass_sizeclass(sc), 1);
+		h->mcaches[p]->nfree_local[spanclass_sizeclass(sc)]++;
 		if (s->list != NULL) {
-			/* Uncached: fix its place (full -> partial, empty -> heap). */
+			/* Uncached: nobody allocates from it (caching takes our lock). */
+			bit_clear(s->allocbits, idx);
+			s->allocCount--;
+			s->needzero = 1;
 			rewind_freeindex(s, idx);
+			/* full -> partial, or empty -> page heap */
 			mcentral_free_span_locked(h, central, s, wasfull);
 		} else if (__atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) == p) {
+			/* Ours: this thread is the only one allocating from it. */
+			bit_clear(s->allocbits, idx);
+			s->allocCount--;
+			s->needzero = 1;
 			rewind_freeindex(s, idx);
+		} else {
+			/* Cached by (or being cached for) another P, which may be
+			 * setting bits of the same word right now. It finds the
+			 * hole when it caches the span again. */
+			bit_clear_atomic(s->allocbits, idx);
+			__atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);
 		}
-		/* else cached by another P: found when it is cached again */
 		lock_release(&central->lock);
 		return ALLOC_OK;
 	}

@@ -85,6 +85,12 @@ void mcache_flush_stats(heap_t *h, mcache_t *c)
 		__atomic_fetch_add(&h->stats.by_class_nmalloc[i], c->nmalloc_local[i], __ATOMIC_RELAXED);
 		c->nmalloc_local[i] = 0;
 	}
+	for (int i = 1; i < NUM_SIZE_CLASSES; i++) {
+		if (c->nfree_local[i] == 0)
+			continue;
+		__atomic_fetch_add(&h->stats.by_class_nfree[i], c->nfree_local[i], __ATOMIC_RELAXED);
+		c->nfree_local[i] = 0;
+	}
 	if (c->tinyAllocs) {
 		__atomic_fetch_add(&h->stats.tiny_allocs, c->tinyAllocs, __ATOMIC_RELAXED);
 		c->tinyAllocs = 0;

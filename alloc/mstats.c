@@ -9,7 +9,9 @@
  *                          class-2 allocation
  *   tiny_allocs            likewise (mcache.tinyAllocs): tiny allocations
  *                          that fit an existing block
- *   by_class_nfree[c>0]    added at once by every free (sweep, explicit)
+ *   by_class_nfree[c>0]    added at once by sweep; explicit frees count in
+ *                          the calling P's mcache (nfree_local), flushed
+ *                          like nmalloc_local
  *   large_*, by_class_*[0] added at once by large allocation and free
  *
  *   nmalloc      = sum(by_class_nmalloc) + tiny_allocs
@@ -69,8 +71,10 @@ void heap_read_stats(heap_t *h, heap_stats_t *st)
 		const mcache_t *c = h->mcaches[p];
 		if (c == NULL)
 			continue;
-		for (int i = 1; i < NUM_SIZE_CLASSES; i++)
+		for (int i = 1; i < NUM_SIZE_CLASSES; i++) {
 			st->by_class_nmalloc[i] += c->nmalloc_local[i];
+			st->by_class_nfree[i] += c->nfree_local[i];
+		}
 		st->tiny_allocs += c->tinyAllocs;
 	}
 
