@@ -68,6 +68,13 @@ int main(void)
 	CHECK(e.pending);
 	model_gc(m, &r);
 	CHECK_EQ(r.dangling, 1);
+
+	/* So does freeing an object a root still points to. */
+	int32_t q = mt_alloc(m, 64, 0);
+	CHECK(model_root(m, 3, mt_ref(q, 8)));
+	CHECK_EQ(model_free(m, q, 0).err, ALLOC_OK);
+	model_gc(m, &r);
+	CHECK_EQ(r.dangling, 2);            /* the root, and p's queue record again */
 	model_destroy(m);
 	return T_DONE();
 }
