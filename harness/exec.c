@@ -1137,7 +1137,7 @@ static void op_runfin(exec_t *ex)
 
 static void expect_list(exec_t *ex, const op_t *op)
 {
-	const int32_t *ids = ex->prog->lists + op->list;
+	const int32_t *ids = op->nlist ? ex->prog->lists + op->list : NULL;
 	char tmp[24];
 	if (op->code == OP_EXPECT_FINALIZED) {
 		int32_t *want = xrealloc(NULL, (op->nlist + 1) * sizeof *want);

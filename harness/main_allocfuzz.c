@@ -70,7 +70,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 static int parse_opts(const char *cmd, const char *help, int argc, char **argv, opts_t *o)
 {
 	memset(o, 0, sizeof *o);
-	o->files = calloc((size_t)argc + 1, sizeof *o->files);
+	o->files = argv;   /* the FILE arguments, compacted in place */
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -203,7 +203,6 @@ static bool apply_run_with(const char *path, const uint8_t *d, size_t n, const o
 			opts_t fo;
 			int rc = parse_opts("run", "", na, args, &fo);
 			bool ok = rc == 0 && fo.nfiles == 0;
-			free(fo.files);
 			free(buf);
 			if (!ok) {
 				fprintf(stderr, "%s: bad '# run-with:' line\n", path);
@@ -286,7 +285,6 @@ static int cmd_run(int argc, char **argv)
 			worst = 1;
 	}
 	exec_destroy(ex);
-	free(o.files);
 	return worst;
 }
 
@@ -349,7 +347,6 @@ out:
 	program_free(&p);
 	exec_destroy(ex);
 	free(d);
-	free(o.files);
 	return rc;
 }
 
@@ -457,7 +454,6 @@ static int bench_exec(int argc, char **argv)
 	free(progs);
 	free(inputs);
 	exec_destroy(ex);
-	free(o.files);
 	return 0;
 }
 
