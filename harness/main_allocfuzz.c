@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* Provided by harness/bench_malloc.c and harness/bench_specials.c (weak
- * until both have landed). */
-__attribute__((weak)) int bench_malloc_main(int argc, char **argv);
+#include "harness/bench_malloc.h"
+
+/* harness/bench_specials.c */
 int bench_specials_main(int argc, char **argv);
 
 static const char *const usage_top =
@@ -470,14 +470,10 @@ static int cmd_bench(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "exec"))
 		return bench_exec(argc - 1, argv + 1);
-	int (*fn)(int, char **) = !strcmp(argv[0], "malloc") ? bench_malloc_main :
-	                          !strcmp(argv[0], "specials") ? bench_specials_main : NULL;
-	if (fn)
-		return fn(argc, argv);
-	if (!strcmp(argv[0], "malloc") || !strcmp(argv[0], "specials")) {
-		fprintf(stderr, "allocfuzz bench: '%s' is not built into this allocfuzz\n", argv[0]);
-		return 2;
-	}
+	if (!strcmp(argv[0], "malloc"))
+		return bench_malloc_main(argc, argv);
+	if (!strcmp(argv[0], "specials"))
+		return bench_specials_main(argc, argv);
 	return usage_error("bench", "unknown benchmark '%s'", argv[0]);
 }
 
