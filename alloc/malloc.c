@@ -23,7 +23,12 @@
  *	           lock, the tiny block, and local stats (mcache.c).
  *	mstats     counters; heap_read_stats derives MemStats (mstats.c).
  *	specials   finalizer and profile records hung off their span
- *	           (mspecial.c), or the 2013 side tables (mlegacy.c).
+ *	           (mspecial.c), or the 2013 side tables (mlegacy.c); the
+ *	           finalizer queue (mfinal.c) and profile buckets (mprof.c).
+ *
+ * Elsewhere: heap instances, locks and heap_throw (heap.c), the size class
+ * table (msize.c), the collector (mgc.c, mgcmark.c, mgcsweep.c), the heap
+ * checker that proves the invariants written in internal.h (mcheck.c).
  *
  * Allocating a small object (mallocgc below) goes up a hierarchy of caches:
  *
