@@ -412,13 +412,15 @@ static int bench_exec(int argc, char **argv)
 	}
 	opts_t o;
 	int rc = parse_opts("bench exec", help, nrest, rest, &o);
-	free(rest);
-	if (rc)
+	if (rc) {
+		free(rest);
 		return rc == 1 ? 0 : 2;
+	}
 	if (!o.nfiles)
 		collect(&o, "corpus");
 	for (int i = 0; i < o.nfiles; i++)
 		collect(&o, o.files[i]);
+	free(rest);   /* o.files pointed into it */
 	if (!ninputs) {
 		fprintf(stderr, "allocfuzz bench exec: no inputs\n");
 		return 2;
