@@ -129,13 +129,13 @@ static double churn_glibc(const uint32_t *sizes, const bench_opts_t *o, void **r
 	return t;
 }
 
-static int usage(void)
+static int usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	        "usage: bench malloc [--ops N] [--seed S] [--max-size B] [--batch N] [--live N] [--rounds N]\n"
 	        "                    [--only alloc|free]\n"
 	        "  defaults: --ops 2000000 --seed 1 --max-size 512 --batch 65536 --live 4096 --rounds 3\n");
-	return 2;
+	return out == stdout ? 0 : 2;
 }
 
 int bench_malloc_main(int argc, char **argv)
@@ -144,11 +144,13 @@ int bench_malloc_main(int argc, char **argv)
 	                  .maxsize = 512, .rounds = 3};
 	int only = 0;   /* --only alloc|free: one phase (for profiling) */
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return usage(stdout);
 		if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			i++;
 			only = !strcmp(argv[i], "alloc") ? 1 : !strcmp(argv[i], "free") ? 2 : -1;
 			if (only < 0)
-				return usage();
+				return usage(stderr);
 			continue;
 		}
 		uint64_t *field = !strcmp(argv[i], "--ops") ? &o.ops
@@ -159,14 +161,14 @@ int bench_malloc_main(int argc, char **argv)
 		                : !strcmp(argv[i], "--rounds") ? &o.rounds : NULL;
 		char *end;
 		if (!field || i + 1 >= argc)
-			return usage();
+			return usage(stderr);
 		*field = strtoull(argv[++i], &end, 0);
 		if (*end)
-			return usage();
+			return usage(stderr);
 	}
 	if (o.ops == 0 || o.batch == 0 || o.rounds == 0 || o.live == 0 || o.live > o.ops ||
 	    o.maxsize < 16 || o.maxsize > 32768)
-		return usage();
+		return usage(stderr);
 
 	heap_t *h;
 	heap_config_t cfg = {.cap_bytes = (size_t)1 << 30};
