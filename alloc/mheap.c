@@ -87,24 +87,40 @@ void mspan_list_remove(mspan_list_t *l, mspan_t *s)
 
 /* ---- span map ---- */
 
+/* The span map is read without h->lock (mheap_span_of, as Go's spanOf):
+ * arena_used, arenas[] and the map slots are published with release stores
+ * and read with acquire loads, so a reader that sees a page as committed
+ * also sees its arena's metadata. Writers hold h->lock. */
+
 /* The span map slot of page p; p must be committed. */
 static inline mspan_t **spanmap_slot(const heap_t *h, uintptr_t p)
 {
 	uintptr_t off = p - h->arena_start;
-	return &h->arenas[off >> ARENA_SHIFT]->spans[(off & (ARENA_BYTES - 1)) >> PAGE_SHIFT];
+	heaparena_t *a = __atomic_load_n(&h->arenas[off >> ARENA_SHIFT], __ATOMIC_ACQUIRE);
+	return &a->spans[(off & (ARENA_BYTES - 1)) >> PAGE_SHIFT];
+}
+
+static inline mspan_t *spanmap_get(const heap_t *h, uintptr_t p)
+{
+	return __atomic_load_n(spanmap_slot(h, p), __ATOMIC_ACQUIRE);
+}
+
+static inline void spanmap_put(heap_t *h, uintptr_t p, mspan_t *s)
+{
+	__atomic_store_n(spanmap_slot(h, p), s, __ATOMIC_RELEASE);
 }
 
 static void spanmap_set_range(heap_t *h, uintptr_t start, uintptr_t npages, mspan_t *s)
 {
 	for (uintptr_t i = 0; i < npages; i++)
-		*spanmap_slot(h, start + (i << PAGE_SHIFT)) = s;
+		spanmap_put(h, start + (i << PAGE_SHIFT), s);
 }
 
 mspan_t *mheap_span_of(const heap_t *h, uintptr_t p)
 {
-	if (p < h->arena_start || p >= h->arena_used)
+	if (p < h->arena_start || p >= __atomic_load_n(&h->arena_used, __ATOMIC_ACQUIRE))
 		return NULL;
-	return *spanmap_slot(h, p);
+	return spanmap_get(h, p);
 }
 
 mspan_t *mheap_span_of_inuse(const heap_t *h, uintptr_t p)
@@ -119,7 +135,7 @@ heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p)
 {
 	if (p < h->arena_start || p >= h->arena_end)
 		return NULL;
-	return h->arenas[(p - h->arena_start) >> ARENA_SHIFT];
+	return __atomic_load_n(&h->arenas[(p - h->arena_start) >> ARENA_SHIFT], __ATOMIC_ACQUIRE);
 }
 
 /* ---- free runs ---- */
@@ -151,10 +167,10 @@ static void free_run_insert_locked(heap_t *h, mspan_t *s)
 {
 	s->state = MSPAN_FREE;
 	if (s->startaddr > h->arena_start) {
-		mspan_t *t = *spanmap_slot(h, s->startaddr - PAGE_SIZE);
+		mspan_t *t = spanmap_get(h, s->startaddr - PAGE_SIZE);
 		if (t && t->state == MSPAN_FREE) {
 			mspan_list_remove(freelist_for(h, t->npages), t);
-			*spanmap_slot(h, span_end(t) - PAGE_SIZE) = NULL;
+			spanmap_put(h, span_end(t) - PAGE_SIZE, NULL);
 			s->startaddr = t->startaddr;
 			s->npages += t->npages;
 			s->npreleased += t->npreleased;
@@ -164,10 +180,10 @@ static void free_run_insert_locked(heap_t *h, mspan_t *s)
 		}
 	}
 	if (span_end(s) < h->arena_used) {
-		mspan_t *t = *spanmap_slot(h, span_end(s));
+		mspan_t *t = spanmap_get(h, span_end(s));
 		if (t && t->state == MSPAN_FREE) {
 			mspan_list_remove(freelist_for(h, t->npages), t);
-			*spanmap_slot(h, t->startaddr) = NULL;
+			spanmap_put(h, t->startaddr, NULL);
 			s->npages += t->npages;
 			s->npreleased += t->npreleased;
 			s->needzero |= t->needzero;
@@ -176,8 +192,8 @@ static void free_run_insert_locked(heap_t *h, mspan_t *s)
 		}
 	}
 	s->limit = span_end(s);
-	*spanmap_slot(h, s->startaddr) = s;
-	*spanmap_slot(h, span_end(s) - PAGE_SIZE) = s;
+	spanmap_put(h, s->startaddr, s);
+	spanmap_put(h, span_end(s) - PAGE_SIZE, s);
 	mspan_list_insert(freelist_for(h, s->npages), s);
 }
 
@@ -205,7 +221,7 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages)
 	/* A free run at the top merges with the new pages: only the rest is
 	 * needed, so the whole cap stays usable. */
 	if (h->arena_used > h->arena_start) {
-		mspan_t *top = *spanmap_slot(h, h->arena_used - PAGE_SIZE);
+		mspan_t *top = spanmap_get(h, h->arena_used - PAGE_SIZE);
 		if (top && top->state == MSPAN_FREE)
 			npages -= top->npages;   /* top is smaller: it did not fit */
 	}
@@ -235,12 +251,12 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages)
 
 	for (uintptr_t i = a0; i <= a1; i++) {
 		if (!h->arenas[i]) {
-			h->arenas[i] = h->arena_maps[i];
+			__atomic_store_n(&h->arenas[i], h->arena_maps[i], __ATOMIC_RELEASE);
 			h->stats.other_sys += sizeof(heaparena_t);
 		}
 	}
 	POISON((void *)v, n);
-	h->arena_used = v + n;
+	__atomic_store_n(&h->arena_used, v + n, __ATOMIC_RELEASE);
 	h->stats.heap_sys += n;
 	h->stats.heap_idle += n;
 	/* Fresh pages are zero: beyond arena_used nothing was handed out since
@@ -283,8 +299,8 @@ static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages)
 			s->npreleased = npages;
 		}
 		s->npages = npages;
-		*spanmap_slot(h, t->startaddr) = t;
-		*spanmap_slot(h, span_end(t) - PAGE_SIZE) = t;
+		spanmap_put(h, t->startaddr, t);
+		spanmap_put(h, span_end(t) - PAGE_SIZE, t);
 		mspan_list_insert(freelist_for(h, t->npages), t);
 	}
 	h->stats.heap_released -= (uint64_t)s->npreleased << PAGE_SHIFT;
