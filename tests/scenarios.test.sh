@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every scenario under corpus/scenarios/ passes `allocfuzz run` (its expect
+# lines, the model and every oracle) in every mode: 1 and 4 Ps, eager and
+# lazy sweep, span and legacy specials. A scenario may say, in a comment:
+#   # requires: procs>=4     (skipped with fewer Ps)
+#   # run-with: OPTIONS      (extra allocfuzz options, e.g. --cap)
+# Also: every error the op language can produce is proved by some scenario.
+set -u
+build=${1:?usage: scenarios.test.sh BUILD_DIR}
+src=$(cd "$(dirname "$0")/.." && pwd)
+af=$build/allocfuzz
+[ -x "$af" ] || { echo "no $af"; exit 1; }
+fail=0 runs=0 skips=0
+for f in "$src"/corpus/scenarios/*.ops; do
+  name=$(basename "$f")
+  grep -q '^# Rule: ' "$f" || { echo "FAIL $name: no '# Rule:' comment saying what it proves"; fail=1; }
+  minp=$(sed -n 's/^# requires: procs>=\([0-9]*\).*/\1/p' "$f" | head -1)
+  extra=$(sed -n 's/^# run-with: //p' "$f" | head -1)
+  for procs in 1 4; do
+    if [ -n "$minp" ] && [ "$procs" -lt "$minp" ]; then skips=$((skips + 1)); continue; fi
+    for sweep in eager lazy; do
+      for specials in span legacy; do
+        runs=$((runs + 1))
+        # shellcheck disable=SC2086  # extra is a list of options
+        if ! out=$("$af" run --procs "$procs" --sweep "$sweep" --specials "$specials" $extra "$f" 2>&1); then
+          echo "FAIL $name (procs $procs, sweep $sweep, specials $specials):"
+          echo "$out" | tail -25 | sed 's/^/    /'
+          fail=1
+        fi
+      done
+    done
+  done
+done
+# Errors a text program can produce; each must be expected by some scenario.
+for code in OK NOMEM BADARG NOT_IN_HEAP INTERIOR TINY HAS_FINALIZER FIN_EXISTS; do
+  if ! grep -qx "expect err $code" "$src"/corpus/scenarios/*.ops; then
+    echo "FAIL no scenario proves 'expect err $code'"
+    fail=1
+  fi
+done
+echo "scenarios: $runs runs, $skips skipped by 'requires', $([ $fail = 0 ] && echo passed || echo FAILED)"
+exit $fail
