@@ -177,6 +177,7 @@ struct exec {
 	size_t nring;
 	char res[160];          /* -v: the current op's result */
 	bool at_end;            /* the final observation is running */
+	bool binary;            /* op.line is a byte offset */
 	range_t *ranges;   /* check_objects scratch */
 	size_t capranges;
 	/* outcome */
@@ -233,7 +234,7 @@ static void rep_op_header(exec_t *ex, const char *kind)
 		return;
 	}
 	op_format(ex->prog, ex->op, line, sizeof line);
-	const char *where = ex->prog->nobjs || ex->prog->path ? "line" : "byte";
+	const char *where = ex->binary ? "byte" : "line";
 	rep_printf(ex, "%s at op %zu (%s %u): %s\n", kind, ex->opindex, where, ex->op->line, line);
 }
 
@@ -1349,6 +1350,7 @@ static opbin_ctx_t live_ctx(exec_t *ex)
 exec_status_t exec_run_program(exec_t *ex, const program_t *prog, opbuf_t *asm_out)
 {
 	exec_reset(ex, prog);
+	ex->binary = false;
 	char why[200];
 	uint32_t lastline = 0;
 	for (size_t i = 0; i < prog->nops && !ex->stop; i++) {
@@ -1378,6 +1380,7 @@ exec_status_t exec_run_binary(exec_t *ex, const uint8_t *data, size_t n, program
 {
 	static const program_t noname;
 	exec_reset(ex, record ? record : &noname);
+	ex->binary = true;
 	char why[200];
 	for (size_t at = 0; at < n && !ex->stop;) {
 		opbin_raw_t raw;
