@@ -366,6 +366,8 @@ static inline void bit_set(uint64_t *b, uintptr_t i) { b[i >> 6] |= (uint64_t)1 
 static inline void bit_clear(uint64_t *b, uintptr_t i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
 /* allocbits/tinybits of a span a P may be allocating from: another P may
  * clear a bit of the same word (explicit free) at the same time. */
+static inline bool bit_get_atomic(const uint64_t *b, uintptr_t i)
+{ return (__atomic_load_n(&b[i >> 6], __ATOMIC_RELAXED) >> (i & 63)) & 1; }
 static inline void bit_set_atomic(uint64_t *b, uintptr_t i)
 { __atomic_fetch_or(&b[i >> 6], (uint64_t)1 << (i & 63), __ATOMIC_RELAXED); }
 static inline void bit_clear_atomic(uint64_t *b, uintptr_t i)

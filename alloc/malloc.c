@@ -132,7 +132,7 @@ static uintptr_t next_free(heap_t *h, mcache_t *c, spanclass_t sc, mspan_t **sp)
 /* Takes slot idx of s (found free by next_free_fast / next_free). */
 static inline uintptr_t take_slot(heap_t *h, mspan_t *s, uintptr_t idx)
 {
-	if (bit_get(s->allocbits, idx))
+	if (bit_get_atomic(s->allocbits, idx))
 		heap_throw(h, "mallocgc: slot %lu of span %#lx already allocated",
 		           (unsigned long)idx, (unsigned long)s->startaddr);
 	bit_set_atomic(s->allocbits, idx);
@@ -154,6 +154,16 @@ static inline uintptr_t alloc_small(heap_t *h, mcache_t *c, spanclass_t sc, mspa
 	}
 	*sp = s;
 	return take_slot(h, s, idx);
+}
+
+/* Records slot idx as a tiny block. Only the P caching the span writes
+ * tinybits (sweep does so when no P caches it), so a plain read-modify-write
+ * suffices; the stores are atomic because heap_free on another P reads. */
+static inline void mark_tiny_block(mspan_t *s, uintptr_t idx)
+{
+	uint64_t *w = &s->tinybits[idx >> 6];
+	__atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) | (uint64_t)1 << (idx & 63),
+	                 __ATOMIC_RELAXED);
 }
 
 /* Hands out [x, x+size) of a slot of slotsize bytes: zeroed if the span
@@ -228,7 +238,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 				*err = ALLOC_ERR_NOMEM;
 				return NULL;
 			}
-			bit_set(s->tinybits, (x - s->startaddr) / TINY_SIZE);
+			mark_tiny_block(s, (x - s->startaddr) / TINY_SIZE);
 			prepare_slot(x, size, TINY_SIZE, true);  /* Go always clears the block */
 			if (size < c->tinyoffset || c->tiny == 0) {
 				c->tiny = x;
@@ -245,7 +255,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 				return NULL;
 			}
 			elemsize = s->elemsize;
-			prepare_slot(x, size, elemsize, s->needzero);
+			prepare_slot(x, size, elemsize, __atomic_load_n(&s->needzero, __ATOMIC_RELAXED));
 			c->nmalloc_local[cls]++;
 		}
 	} else {
@@ -297,7 +307,8 @@ static mspan_t *swept_span_of(heap_t *h, uintptr_t p)
 	mspan_t *s = mheap_span_of_inuse(h, p);
 	if (s == NULL || p >= s->limit)
 		return NULL;
-	if (s->sweepgen != h->sweepgen && s->sweepgen != h->sweepgen + 3) {
+	uint32_t spg = __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE);
+	if (spg != h->sweepgen && spg != h->sweepgen + 3) {
 		mspan_ensure_swept(h, s);
 		s = mheap_span_of_inuse(h, p);  /* the sweep may have freed it */
 		if (s == NULL || p >= s->limit)
@@ -353,9 +364,9 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 		alloc_err_t err = ALLOC_OK;
 		if (base != a)
 			err = ALLOC_ERR_INTERIOR;
-		else if (!bit_get(s->allocbits, idx))
+		else if (!bit_get_atomic(s->allocbits, idx))
 			err = ALLOC_ERR_NOT_ALLOCATED;
-		else if (sc == make_spanclass(TINY_SIZE_CLASS, true) && bit_get(s->tinybits, idx))
+		else if (sc == make_spanclass(TINY_SIZE_CLASS, true) && bit_get_atomic(s->tinybits, idx))
 			err = ALLOC_ERR_TINY;
 		else if (may_have_specials(h, s) && mspecial_has_finalizer(h, s, base, s->elemsize))
 			err = ALLOC_ERR_HAS_FINALIZER;
@@ -379,7 +390,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			return ALLOC_OK;
 		}
 
-		bool wasfull = s->allocCount == s->nelems;
+		bool wasfull = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED) == s->nelems;
 		h->mcaches[p]->nfree_local[spanclass_sizeclass(sc)]++;
 		if (s->list != NULL) {
 			/* Uncached: nobody allocates from it (caching takes our lock). */
@@ -417,7 +428,7 @@ alloc_err_t heap_find_object(heap_t *h, const void *ptr, void **base, size_t *el
 	if (s == NULL)
 		return ALLOC_ERR_NOT_IN_HEAP;
 	uintptr_t idx = mspan_objindex(s, a);
-	if (!bit_get(s->allocbits, idx))
+	if (!bit_get_atomic(s->allocbits, idx))
 		return ALLOC_ERR_NOT_ALLOCATED;
 	if (base)
 		*base = (void *)(s->startaddr + idx * s->elemsize);

@@ -116,7 +116,7 @@ havespan:
 		           s->allocCount);
 	mspan_reset_alloc_cache(s);
 	/* Go's "swept and then cached" state. */
-	s->sweepgen = h->sweepgen + 3;
+	__atomic_store_n(&s->sweepgen, h->sweepgen + 3, __ATOMIC_RELEASE);
 	lock_release(&c->lock);
 	return s;
 }
@@ -139,7 +139,7 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 	if (s->sweepgen != sg + 3)
 		heap_throw(h, "mcentral_uncache_span: bad sweepgen %u (heap %u)", s->sweepgen, sg);
 	lock_acquire(&c->lock);
-	s->sweepgen = sg;
+	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
 	/* An explicit free on another P may have cleared allocbits inside the
 	 * owner's cache window; uncached, the cache must agree again. */
 	mspan_reset_alloc_cache(s);
