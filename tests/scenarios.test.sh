@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every scenario under corpus/scenarios/ passes `allocfuzz run` (its expect
 # lines, the model and every oracle) in every mode: 1 and 4 Ps, eager and
-# lazy sweep, span and legacy specials. A scenario may say, in a comment:
+# lazy sweep, span and legacy specials, and both twins (span+legacy and
+# eager+lazy heaps in lockstep). A scenario may say, in a comment:
 #   # requires: procs>=4     (skipped with fewer Ps)
 #   # run-with: OPTIONS      (extra allocfuzz options, e.g. --cap)
 # Also: every error the op language can produce is proved by some scenario.
@@ -18,16 +19,16 @@ for f in "$src"/corpus/scenarios/*.ops; do
   extra=$(sed -n 's/^# run-with: //p' "$f" | head -1)
   for procs in 1 4; do
     if [ -n "$minp" ] && [ "$procs" -lt "$minp" ]; then skips=$((skips + 1)); continue; fi
-    for sweep in eager lazy; do
-      for specials in span legacy; do
-        runs=$((runs + 1))
-        # shellcheck disable=SC2086  # extra is a list of options
-        if ! out=$("$af" run --procs "$procs" --sweep "$sweep" --specials "$specials" $extra "$f" 2>&1); then
-          echo "FAIL $name (procs $procs, sweep $sweep, specials $specials):"
-          echo "$out" | tail -25 | sed 's/^/    /'
-          fail=1
-        fi
-      done
+    for mode in "--sweep eager --specials span" "--sweep lazy --specials span" \
+                "--sweep eager --specials legacy" "--sweep lazy --specials legacy" \
+                "--twin specials" "--twin specials --sweep lazy" "--twin sweep"; do
+      runs=$((runs + 1))
+      # shellcheck disable=SC2086  # mode and extra are lists of options
+      if ! out=$("$af" run --procs "$procs" $mode $extra "$f" 2>&1); then
+        echo "FAIL $name (--procs $procs $mode):"
+        echo "$out" | tail -25 | sed 's/^/    /'
+        fail=1
+      fi
     done
   done
 done
