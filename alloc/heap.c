@@ -144,6 +144,8 @@ static alloc_err_t heap_init_components(heap_t *h)
 alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out)
 {
 	heap_config_t c;
+	if (!out)
+		return ALLOC_ERR_BADARG;
 	alloc_err_t err = config_normalize(cfg, &c);
 	*out = NULL;
 	if (err != ALLOC_OK)

@@ -54,6 +54,7 @@ int main(void)
 	CHECK_EQ(h->arena_start % ARENA_BYTES, 0);
 	heap_destroy(h);
 	heap_destroy(NULL);
+	CHECK_EQ(heap_new(NULL, NULL), ALLOC_ERR_BADARG);   /* nowhere to put it */
 
 	CHECK(strcmp(alloc_errname(ALLOC_ERR_NOMEM), "NOMEM") == 0);
 	CHECK(strcmp(alloc_errname(ALLOC_OK), "OK") == 0);
