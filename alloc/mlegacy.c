@@ -22,6 +22,9 @@
  * One lock (h->speciallock, unused by the fixallocs in this mode) guards it.
  */
 #include "alloc/internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #define FIN_EMPTY 0
 #define FIN_DEAD  1
@@ -476,4 +479,139 @@ void mlegacy_reset(heap_t *h)
 	memset(h->fintab, 0, sizeof h->fintab);
 	h->addrhash = NULL;
 	h->stats.legacy_inuse = h->cfg.specials == HEAP_SPECIALS_LEGACY ? sizeof h->fintab : 0;
+}
+
+/* ---- validation (mimalloc's x_is_valid; for heap_check and the tests) ---- */
+
+typedef struct legacy_check {
+	char *why;
+	size_t len;
+	bool ok;
+	bucket_t **bk;          /* buckets sorted by address */
+	uint64_t *live;         /* profile entries per bucket */
+	size_t nbk;
+} legacy_check_t;
+
+static bool lc_fail(legacy_check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool lc_fail(legacy_check_t *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (c->ok) {
+		va_start(ap, fmt);
+		vsnprintf(c->why, c->len, fmt, ap);
+		va_end(ap);
+	}
+	c->ok = false;
+	return false;
+}
+
+static bool allocated_object(heap_t *h, uintptr_t p, uintptr_t *base)
+{
+	mspan_t *s = mheap_span_of_inuse(h, p);
+	if (s == NULL || p >= s->limit)
+		return false;
+	uintptr_t idx = s->large ? 0 : mspan_objindex(s, p);
+	*base = s->startaddr + idx * s->elemsize;
+	return idx < s->nelems && bit_get(s->allocbits, idx);
+}
+
+static int bk_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(bucket_t *const *)a, y = (uintptr_t)*(bucket_t *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void check_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
+{
+	legacy_check_t *c = ctx;
+	uintptr_t base;
+
+	if (!allocated_object(h, addr, &base)) {
+		lc_fail(c, "legacy record (kind %d) at %#lx not in an allocated object", kind, (unsigned long)addr);
+		return;
+	}
+	if (!specialbit_get(h, base))
+		lc_fail(c, "object %#lx has a legacy record at %#lx but no special bit", (unsigned long)base, (unsigned long)addr);
+	if (kind == KIND_SPECIAL_PROFILE) {
+		bucket_t *b = getaddrbucket(h, addr, false), **k;
+		if (addr != base)
+			lc_fail(c, "profile entry %#lx not at its object start %#lx", (unsigned long)addr, (unsigned long)base);
+		k = b ? bsearch(&b, c->bk, c->nbk, sizeof *c->bk, bk_cmp) : NULL;
+		if (k == NULL)
+			lc_fail(c, "profile entry %#lx names an unknown bucket %p", (unsigned long)addr, (void *)b);
+		else
+			c->live[k - c->bk]++;
+	}
+}
+
+static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
+{
+	legacy_check_t *c = ctx;
+	for (uintptr_t i = 0; i < s->nelems; i++) {
+		uintptr_t base = s->startaddr + i * s->elemsize;
+		if (!specialbit_get(h, base))
+			continue;
+		if (!bit_get(s->allocbits, i))
+			lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+		else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
+			lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+	}
+}
+
+/* The legacy tables' invariants: table counts and load, every key findable
+ * in its own table, records only on allocated objects that carry the special
+ * bit and bits only on objects with records, profile entries per bucket ==
+ * allocs - frees (recent included). The caller stops the world. */
+bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
+{
+	legacy_check_t c = { why, len, true, NULL, NULL, 0 };
+	uint64_t nfin = 0;
+
+	for (int t = 0; t < LEGACY_TABSZ; t++) {
+		fintab_t *ft = &h->fintab[t];
+		int32_t nkey = 0, ndead = 0;
+		for (int32_t i = 0; i < ft->max; i++) {
+			uintptr_t k = ft->key[i];
+			nkey += k != FIN_EMPTY;
+			ndead += k == FIN_DEAD;
+			if (k <= FIN_DEAD)
+				continue;
+			nfin++;
+			if (tab_of(h, k) != ft || !lookfintab(h, ft, k, false, NULL))
+				lc_fail(&c, "finalizer key %#lx unreachable in table %d", (unsigned long)k, t);
+			if (ft->val[i] == 0)
+				lc_fail(&c, "finalizer key %#lx has fn 0 (table %d)", (unsigned long)k, t);
+		}
+		if (nkey != ft->nkey || ndead != ft->ndead || (ft->max && ft->nkey > ft->max / 2 + ft->max / 4))
+			lc_fail(&c, "finalizer table %d: nkey %d ndead %d max %d, counted %d %d", t,
+			        ft->nkey, ft->ndead, ft->max, nkey, ndead);
+	}
+	if (h->addrhash != NULL && nfin != legacy(h)->nfin)
+		lc_fail(&c, "%llu finalizer keys, %llu counted", (unsigned long long)nfin, (unsigned long long)legacy(h)->nfin);
+
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
+		c.nbk++;
+	c.bk = calloc(c.nbk + 1, sizeof *c.bk);
+	c.live = calloc(c.nbk + 1, sizeof *c.live);
+	if (c.bk == NULL || c.live == NULL) {
+		free(c.bk);
+		free(c.live);
+		return lc_fail(&c, "checker out of memory (%lu buckets)", (unsigned long)c.nbk);
+	}
+	c.nbk = 0;
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
+		c.bk[c.nbk++] = b;
+	qsort(c.bk, c.nbk, sizeof *c.bk, bk_cmp);
+	mlegacy_walk(h, check_record, &c);
+	mgc_for_each_inuse_span(h, check_span_bits, &c);
+	for (size_t i = 0; i < c.nbk; i++) {
+		bucket_t *b = c.bk[i];
+		uint64_t live = b->allocs + b->recent_allocs - b->frees - b->recent_frees;
+		if (live != c.live[i])
+			lc_fail(&c, "stack %u: allocs - frees %llu, %llu profile entries", b->stack,
+			        (unsigned long long)live, (unsigned long long)c.live[i]);
+	}
+	free(c.bk);
+	free(c.live);
+	return c.ok;
 }

@@ -4,6 +4,7 @@
 #ifndef ALLOCFUZZ_GC_T_H
 #define ALLOCFUZZ_GC_T_H
 #include "alloc/alloc.h"
+#include "alloc/internal.h"   /* mlegacy_is_valid */
 #include "tests/t.h"
 #include <stdint.h>
 #include <string.h>
@@ -45,9 +46,16 @@ static inline void gc_step(heap_t *h, int line)
 {
 	heap_check_report_t r;
 	alloc_err_t e = heap_check(h, &r);
+	char why[256];
 	if (e != ALLOC_OK)
 		fprintf(stderr, "line %d: heap_check: %s: %s\n", line, r.invariant, r.detail);
 	CHECK(e == ALLOC_OK);
+	if (heap_config(h)->specials == HEAP_SPECIALS_LEGACY) {
+		bool ok = mlegacy_is_valid(h, why, sizeof why);
+		if (!ok)
+			fprintf(stderr, "line %d: mlegacy_is_valid: %s\n", line, why);
+		CHECK(ok);
+	}
 }
 
 static inline void *gc_alloc(heap_t *h, size_t size, size_t ptrwords)
