@@ -68,13 +68,11 @@ af_has_target() {
 }
 
 # af_compile_seeds PRESET: the readable seeds (corpus/scenarios/*.ops,
-# corpus/pageheap/*.ph) compiled by corpus/mkseeds.sh into
-# build/PRESET/corpus/<target>/, with that preset's allocfuzz.
+# corpus/pageheap/*.ph) compiled into build/PRESET/corpus/<target>/ by the
+# CMake target `seeds` (corpus/mkseeds.sh with that preset's allocfuzz).
 af_compile_seeds() {
-  local preset=$1
-  [ -x "$AF_ROOT/corpus/mkseeds.sh" ] || [ -f "$AF_ROOT/corpus/mkseeds.sh" ] || return 0
-  af_build "$preset" "" allocfuzz || return 1
-  bash "$AF_ROOT/corpus/mkseeds.sh" "$AF_ROOT/build/$preset/allocfuzz" "$AF_ROOT/build/$preset/corpus"
+  af_has_target "$1" seeds || return 0
+  af_build "$1" "" seeds
 }
 
 # Directories holding a target's seeds: the kept corpus and the compiled

@@ -38,14 +38,14 @@ if [ -f "$src/harness/mutator.c" ]; then
   extra+=("$WORK/mutator.o")
 fi
 
-# Seeds compiled from readable sources (corpus/mkseeds.sh) need allocfuzz at
-# build time: a host build without sanitizers, used for nothing else.
+# Seeds compiled from readable sources (the CMake target `seeds`: corpus/
+# mkseeds.sh) need allocfuzz at build time: a host build without
+# sanitizers, used for nothing else.
 seeds_built=0
-if [ -f "$src/corpus/mkseeds.sh" ] && have_target "$build" allocfuzz; then
+if have_target "$build" seeds; then
   cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_C_FLAGS="-O1" -DCMAKE_CXX_FLAGS="-O1" -DAF_WERROR=OFF >/dev/null
-  cmake --build "$host" -j"$(nproc)" --target allocfuzz
-  bash "$src/corpus/mkseeds.sh" "$host/allocfuzz" "$host/corpus" && seeds_built=1
+  cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
 fi
 
 cp "$src/reference/go-sizeclasses.tsv" "$OUT/"
