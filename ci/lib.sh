@@ -1,5 +1,7 @@
 # Shared helpers for ci/ scripts (sourced).
-af_step() { printf '\n==> %s\n' "$*" >&2; }
+# Steps carry the time since the outermost ci/ script started (phase timings).
+: "${AF_T0:=$(date +%s)}"; export AF_T0
+af_step() { local t=$(( $(date +%s) - AF_T0 )); printf '\n==> [%d:%02d] %s\n' $(( t / 60 )) $(( t % 60 )) "$*" >&2; }
 
 # Packages every ci/ script may need; installed only when missing and root.
 AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip"
@@ -56,7 +58,7 @@ af_build() {
   local rc=0 log
   log=$(mktemp)
   (cd "$AF_ROOT" && cmake "${bld[@]}" -j "${AF_JOBS:-$(nproc)}" "${tg[@]}") >"$log" 2>&1 || rc=$?
-  grep -v -E '^\[ *[0-9]+%\] (Building|Linking|Built)|^Consolidate|^-- |^g?make' "$log" >&2 || true
+  grep -v -E '^\[ *[0-9]+%\] (Building|Linking|Built|Generating)|^Consolidate|^-- |^g?make' "$log" >&2 || true
   rm -f "$log"
   return $rc
 }

@@ -44,7 +44,7 @@ fi
 seeds_built=0
 if have_target "$build" seeds; then
   cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
-    -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_C_FLAGS="-O1" -DCMAKE_CXX_FLAGS="-O1" -DAF_WERROR=OFF >/dev/null
+    -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_C_FLAGS="-O0" -DCMAKE_CXX_FLAGS="-O0" -DAF_WERROR=OFF >/dev/null
   cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
 fi
 
@@ -66,7 +66,8 @@ for f in "$src"/harness/fuzz_*.c; do
     find "$d" -type f ! -name '*.ops' ! -name '*.txt' ! -name '.*' -print0 |
       while IFS= read -r -d '' s; do cp "$s" "$stage/$(sha1sum <"$s" | cut -c1-40)"; done
   done
-  [ -n "$(ls -A "$stage")" ] || : >"$stage/empty"
+  # No seeds at all: one zero record (AFL++ refuses an empty file).
+  [ -n "$(ls -A "$stage")" ] || head -c 8 /dev/zero >"$stage/zero"
   rm -f "$OUT/${t}_seed_corpus.zip"
   (cd "$stage" && zip -q -r "$OUT/${t}_seed_corpus.zip" .)
 
