@@ -697,10 +697,13 @@ static void observe(exec_t *ex, lane_t *l)
 
 static int32_t new_pobj(exec_t *ex, uint64_t size, uint64_t ptrs)
 {
-	GROW(ex->p2m, ex->cappobj, ex->npobj + 1);
-	size_t cap = ex->cappobj;
-	ex->psize = xrealloc(ex->psize, cap * sizeof *ex->psize);
-	ex->pptrs = xrealloc(ex->pptrs, cap * sizeof *ex->pptrs);
+	if (ex->npobj == ex->cappobj) {
+		size_t cap = ex->cappobj ? 2 * ex->cappobj : 64;
+		ex->p2m = xrealloc(ex->p2m, cap * sizeof *ex->p2m);
+		ex->psize = xrealloc(ex->psize, cap * sizeof *ex->psize);
+		ex->pptrs = xrealloc(ex->pptrs, cap * sizeof *ex->pptrs);
+		ex->cappobj = cap;
+	}
 	ex->p2m[ex->npobj] = MODEL_NIL;
 	ex->psize[ex->npobj] = size;
 	ex->pptrs[ex->npobj] = ptrs;
