@@ -354,8 +354,10 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 		spanclass_t sc = s->spanclass;
 		mcentral_t *central = &h->central[sc];
 		lock_acquire(&central->lock);
-		if (mheap_span_of_inuse(h, a) != s || s->spanclass != sc || a >= s->limit) {
-			/* Freed or reused by another thread before we locked. */
+		/* Freed (or reused) by another thread before we locked? Span
+		 * records are never unmapped, and one in-use span covers a
+		 * at most, so these fields prove s is still a's span. */
+		if (s->state != MSPAN_INUSE || s->spanclass != sc || a < s->startaddr || a >= s->limit) {
 			lock_release(&central->lock);
 			continue;
 		}
