@@ -213,5 +213,9 @@ int main(void)
 	cfg.profrate = 1;
 	cfg.specials = HEAP_SPECIALS_LEGACY;
 	scenario(cfg);
+	/* a sampled rate (the countdown draws from the seeded PRNG, so a reset
+	 * that does not reseed it shows in nextSample) on three Ps */
+	cfg = (heap_config_t){.nprocs = 3, .profrate = 4096, .seed = 9};
+	scenario(cfg);
 	return T_DONE();
 }
