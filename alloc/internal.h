@@ -135,7 +135,8 @@ enum {
 };
 typedef struct special {
 	struct special *next;   /* sorted by (offset, kind), unique per pair */
-	uint16_t offset;        /* byte offset of the object (or tiny sub-object) in the span */
+	uint32_t offset;        /* byte offset of the object (or tiny sub-object) in the span:
+	                         * 32 bits, since spans reach 80 KiB (class 64) or more (large) */
 	uint8_t kind;
 } special_t;
 typedef struct special_finalizer {

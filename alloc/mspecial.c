@@ -46,7 +46,7 @@ bool mspecial_add(heap_t *h, uintptr_t p, special_t *rec)
 		if (off < x->offset || (off == x->offset && rec->kind < x->kind))
 			break;
 	}
-	rec->offset = (uint16_t)off;
+	rec->offset = (uint32_t)off;
 	rec->next = x;
 	*t = rec;
 	lock_release(&s->speciallock);
