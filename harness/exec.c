@@ -348,7 +348,7 @@ exec_t *exec_new(const exec_config_t *cfg)
 	if (!ex->cfg.nprocs)
 		ex->cfg.nprocs = 4;
 	if (!ex->cfg.cap_bytes)
-		ex->cfg.cap_bytes = (size_t)64 << 20;
+		ex->cfg.cap_bytes = (size_t)16 << 20;
 	bool ok = true;
 	switch (cfg->mode) {
 	case EXEC_ONE:

@@ -33,7 +33,7 @@ typedef struct exec_config {
 	int nprocs;                    /* 0 = 4 */
 	heap_sweep_mode_t sweep;       /* EXEC_ONE */
 	heap_specials_mode_t specials; /* EXEC_ONE */
-	size_t cap_bytes;              /* 0 = 64 MiB */
+	size_t cap_bytes;              /* 0 = 16 MiB: small enough that big objects reach NOMEM and runs stay cheap */
 	int64_t profrate;              /* initial MemProfileRate (default 0: off) */
 	FILE *out;                     /* gc lines and -v trace; NULL: none */
 	bool verbose;                  /* trace every op with its result */

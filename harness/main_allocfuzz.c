@@ -41,7 +41,7 @@ static const char *const usage_opts =
 	"  --sweep eager|lazy   sweep mode (default eager)\n"
 	"  --specials span|legacy  finalizer/profile records (default span)\n"
 	"  --twin specials|sweep   two heaps in lockstep: span+legacy, or eager+lazy\n"
-	"  --cap BYTES          heap cap (default 64 MiB)\n"
+	"  --cap BYTES          heap cap (default 16 MiB)\n"
 	"  --profrate N         initial MemProfileRate (default 0: off)\n"
 	"  --text | --binary    force the input form (default: .ops files and\n"
 	"                       printable programs are text, the rest binary)\n";
