@@ -112,11 +112,12 @@ static finblock_t *finq_take(heap_t *h)
 }
 
 /*
- * Go's runfinq. A record leaves the queue (and stops being a root) only
- * after its callback returned, so a callback that allocates cannot see its
- * object or the others still waiting reclaimed: heap_gc from inside a
- * callback is refused (BUSY) anyway, and the records of a taken block stay
- * reachable through the block until the block is recycled.
+ * Go's runfinq: take the whole queue, run it oldest first, recycle the
+ * blocks through finc, and repeat while callbacks queued more. A taken
+ * record is no longer a root; that is safe because no collection can run
+ * until this returns (heap_gc from a callback is ALLOC_ERR_BUSY), and after
+ * its callback the object is an ordinary object: reachable or not, it has
+ * no finalizer left unless the callback set a new one.
  */
 size_t heap_runfinalizers(heap_t *h, heap_finalizer_cb cb, void *ctx)
 {
