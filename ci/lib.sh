@@ -95,7 +95,7 @@ af_sanitizer_env() {
   local s
   s=$(command -v llvm-symbolizer || command -v llvm-symbolizer-14 || true)
   [ -n "$s" ] && export ASAN_SYMBOLIZER_PATH=$s UBSAN_SYMBOLIZER_PATH=$s
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-symbolize=1:abort_on_error=1:detect_leaks=1:allocator_may_return_null=1}
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-symbolize=1:abort_on_error=1:handle_abort=1:detect_leaks=1:allocator_may_return_null=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=1}
 }
 
