@@ -9,7 +9,7 @@
  * each (low 2 bits), operands after it; truncated operands read as zero:
  *   0 alloc N   N pages; N from the operand bytes, biased to the edges of the
  *               free lists, the grow size, the arena and the cap
- *   1 free I    the live span I (mod the live count)
+ *   1 free I    the live span I (mod the live count), oldest first
  *   2 scavenge  mheap_scavenge_all
  *   3 free the newest span (LIFO frees coalesce most)
  * At the end every span is freed (which must leave one free run covering the
@@ -266,7 +266,8 @@ static void op_free(int i)
 {
 	live_t l = m.live[i];
 	check_cookies(&l);
-	m.live[i] = m.live[--m.nlive];
+	/* keep allocation order, so that the last entry is the newest span */
+	memmove(&m.live[i], &m.live[i + 1], (size_t)(--m.nlive - i) * sizeof m.live[0]);
 	for (uintptr_t q = l.first; q < l.first + l.npages; q++)
 		m.owner[q] = NULL;
 	mheap_free(m.h, l.s);

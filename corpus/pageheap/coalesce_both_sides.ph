@@ -5,5 +5,5 @@ alloc 3
 alloc 5
 alloc 7
 free 0
-free 0
+free 1
 free 0
