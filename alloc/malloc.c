@@ -82,9 +82,10 @@
  *	  its own bytes), and free poisons the whole slot again.
  *
  * Threads: each P index is used by one thread at a time. mcentral locks
- * come before the mheap lock. allocbits and allocCount are updated with
+ * come before the mheap lock. Allocation sets allocbits and allocCount with
  * atomic RMW because an explicit free on one P may hit a span that another
- * P is allocating from (mbitmap.c).
+ * P is allocating from (mbitmap.c); that costs the fast path two locked
+ * instructions, the price of explicit free across Ps.
  */
 #include "alloc/internal.h"
 

@@ -14,8 +14,10 @@
  *
  * allocbits words may be changed by two threads at once: the P that caches
  * the span sets bits without a lock, and an explicit free on another P
- * clears bits (under the mcentral lock). Both use atomic read-modify-write
- * on the word (bit_set_atomic / bit_clear_atomic), as does allocCount.
+ * clears bits (under the mcentral lock). So allocation always sets with an
+ * atomic read-modify-write (bit_set_atomic, and allocCount likewise), and a
+ * free uses atomics when another P caches the span; a free of a slot in an
+ * uncached span or in the caller's own span is alone with it (plain ops).
  *
  * The heap bitmap (heaparena_t.ptrbits) has 1 bit per heap word: 1 = the
  * word is a pointer slot of a scan object. It is written for the whole
