@@ -59,14 +59,14 @@ static mspan_t *mcentral_grow(heap_t *h, mcentral_t *c)
  * then sweep(preserve=true)). A span swept meanwhile is left alone. */
 static void sweep_preserving(heap_t *h, mspan_t *s)
 {
-	if (s->sweepgen == h->sweepgen)
-		return;
-	if (s->sweepgen != h->sweepgen - 2)
-		heap_throw(h, "mcentral: span on an unswept list has sweepgen %u (heap %u)",
-		           s->sweepgen, h->sweepgen);
-	s->sweepgen = h->sweepgen - 1;
-	if (!mgcsweep_sweep(h, s, true))
-		heap_throw(h, "mcentral_cache_span: preserving sweep freed the span");
+	uint32_t sg = h->sweepgen, want = sg - 2;
+	if (__atomic_compare_exchange_n(&s->sweepgen, &want, sg - 1, false,
+	                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (!mgcsweep_sweep(h, s, true))
+			heap_throw(h, "mcentral_cache_span: preserving sweep freed the span");
+	} else if (want != sg) {
+		heap_throw(h, "mcentral: span on an unswept list has sweepgen %u (heap %u)", want, sg);
+	}
 }
 
 /*
