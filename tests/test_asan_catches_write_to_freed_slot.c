@@ -1,5 +1,5 @@
 /* Under ASan the heap poisons what the program may not touch: a write to an
- * explicitly freed slot, past the requested size inside a slot, past a tiny
+ * explicitly freed slot, to a slot the sweeper freed (its span still in use), past the requested size inside a slot, past a tiny
  * sub-object inside its block, or past a large object's size kills the
  * process with an ASan report, while writes to live bytes do not. Each case
  * runs in a forked child whose stderr is checked. Without ASan the test
@@ -19,7 +19,7 @@ int main(void)
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef enum { W_FREED, W_SLOT_TAIL, W_TINY_GAP, W_LARGE_TAIL, W_LIVE } what_t;
+typedef enum { W_FREED, W_SWEPT, W_SLOT_TAIL, W_TINY_GAP, W_LARGE_TAIL, W_LIVE } what_t;
 
 static void child(what_t what)
 {
@@ -33,6 +33,15 @@ static void child(what_t what)
 		heap_alloc(h, 0, 64, 0, 0, &a);
 		heap_alloc(h, 0, 64, 0, 0, &b);
 		if (heap_free(h, 0, a) != ALLOC_OK)
+			_exit(3);
+		p = a;
+		break;
+	case W_SWEPT:              /* a dies at the gc, b (same span) is rooted */
+		heap_alloc(h, 0, 64, 0, 0, &a);
+		heap_alloc(h, 0, 64, 0, 0, &b);
+		heap_roots(h)[0] = (uintptr_t)b;
+		if (heap_gc(h) != ALLOC_OK || heap_find_object(h, b, NULL, NULL) != ALLOC_OK ||
+		    heap_find_object(h, a, NULL, NULL) != ALLOC_ERR_NOT_ALLOCATED)
 			_exit(3);
 		p = a;
 		break;
@@ -90,7 +99,7 @@ static int run(what_t what, bool *asan_report)
 
 int main(void)
 {
-	static const char *names[] = {"freed slot", "slot tail", "tiny gap", "large tail", "live bytes"};
+	static const char *names[] = {"freed slot", "swept slot", "slot tail", "tiny gap", "large tail", "live bytes"};
 	for (int w = W_FREED; w <= W_LIVE; w++) {
 		bool report;
 		int st = run((what_t)w, &report);
