@@ -80,6 +80,7 @@ static void cached_by_other_p(void)
 	while (((uintptr_t)x & PAGE_MASK) != 0)
 		x = xalloc(0, size);
 	unsigned char *y = xalloc(0, size);
+	memset(x, 0x5a, size);                     /* dirty: the reuse must zero it */
 	CHECK_EQ(heap_free(h, 1, x), ALLOC_OK);
 	unsigned char *z = xalloc(0, size);
 	CHECK(z == y + size);                      /* the hole is not seen yet */
