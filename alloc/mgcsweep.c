@@ -192,12 +192,14 @@ static mspan_t *next_span_for_sweep(heap_t *h)
 			continue;
 		lock_acquire(&c->lock);
 		for (int k = 0; k < 2; k++) {
-			while ((s = sets[k]->first) != NULL) {
+			if ((s = sets[k]->first) != NULL) {
+				/* under c->lock every span of an unswept set is sg-2 */
+				if (!cas_sweepgen(s, sg - 2, sg - 1))
+					heap_throw(h, "sweepone: span %#lx in an unswept set of class %d has sweepgen %u (heap %u)",
+					           (unsigned long)s->startaddr, i, s->sweepgen, sg);
 				mspan_list_remove(sets[k], s);
-				if (cas_sweepgen(s, sg - 2, sg - 1)) {
-					lock_release(&c->lock);
-					return s;
-				}
+				lock_release(&c->lock);
+				return s;
 			}
 		}
 		lock_release(&c->lock);
