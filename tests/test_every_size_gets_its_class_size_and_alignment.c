@@ -67,7 +67,7 @@ static void check_sizes(bool scan)
 			CHECK_EQ(a % PAGE_SIZE, 0);
 		CHECK(all_zero(p, size));
 		memset(p, 0xa5, size);
-		if (size % 1024 == 0)
+		if (size % 8192 == 0)
 			HEAP_OK(h);
 		if (!tiny) {
 			REQUIRE(n < cap);
