@@ -431,6 +431,7 @@ void mspecial_sweep(heap_t *h, mspan_t *s);          /* sweep's specials pass (s
 
 /* "mfinal.c" */
 void mfinal_queue(heap_t *h, void *p, uintptr_t fn);
+bool mfinal_is_queued(heap_t *h, uintptr_t base, size_t size); /* a queued record points into it */
 bool mfinal_add(heap_t *h, uintptr_t p, uintptr_t fn);   /* dispatches on specials mode */
 void mfinal_remove(heap_t *h, uintptr_t p);
 void mfinal_walk_queue(heap_t *h, void (*fn)(heap_t *h, void *arg, uintptr_t fn, void *ctx), void *ctx);

@@ -336,7 +336,9 @@ static inline bool may_have_specials(const heap_t *h, mspan_t *s)
 
 /*
  * The 2014 runtime's free(). Checks, in order: NULL (ok), not in an in-use
- * span, not at an object start, not allocated, a tiny block, a finalizer.
+ * span, not at an object start, not allocated, a tiny block, a finalizer
+ * (set, or queued and not yet run: freeing it would leave the queue's
+ * pointer dangling).
  * Everything is decided under the span class's mcentral lock, so the span
  * cannot move between lists (or back to the page heap) meanwhile.
  */
@@ -371,7 +373,8 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			err = ALLOC_ERR_NOT_ALLOCATED;
 		else if (sc == make_spanclass(TINY_SIZE_CLASS, true) && bit_get_atomic(s->tinybits, idx))
 			err = ALLOC_ERR_TINY;
-		else if (may_have_specials(h, s) && mspecial_has_finalizer(h, s, base, s->elemsize))
+		else if ((may_have_specials(h, s) && mspecial_has_finalizer(h, s, base, s->elemsize)) ||
+		         mfinal_is_queued(h, base, s->elemsize))
 			err = ALLOC_ERR_HAS_FINALIZER;
 		if (err != ALLOC_OK) {
 			lock_release(&central->lock);

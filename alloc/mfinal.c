@@ -92,6 +92,26 @@ void mfinal_queue(heap_t *h, void *p, uintptr_t fn)
 	lock_release(&h->finlock);
 }
 
+/* Whether a queued, not yet run finalizer holds a pointer into
+ * [base, base+size): such an object is still finalizer-owned, so explicit
+ * free refuses it (SEMANTICS). Linear in the queue, which is short. */
+bool mfinal_is_queued(heap_t *h, uintptr_t base, size_t size)
+{
+	bool found = false;
+
+	if (__atomic_load_n(&h->nfinq, __ATOMIC_RELAXED) == 0)
+		return false;
+	lock_acquire(&h->finlock);
+	for (finblock_t *b = h->finq; b != NULL && !found; b = b->next)
+		for (uint32_t i = 0; i < b->cnt; i++)
+			if ((uintptr_t)b->fin[i].arg - base < size) {
+				found = true;
+				break;
+			}
+	lock_release(&h->finlock);
+	return found;
+}
+
 /* Takes the whole queue, oldest block first. */
 static finblock_t *finq_take(heap_t *h)
 {

@@ -1290,10 +1290,6 @@ static const char *precheck(exec_t *ex, const op_t *op, char *why, size_t n)
 			         pname(ex, subj, tmp), ex->refs[mid]);
 			return why;
 		}
-		if (model_is_pending(ex->m, mid)) {
-			snprintf(why, n, "free of '%s' while it is queued for finalization", pname(ex, subj, tmp));
-			return why;
-		}
 	}
 	return NULL;
 }

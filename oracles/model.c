@@ -517,7 +517,7 @@ static bool block_has_spec(const model_t *m, int32_t block)
 static model_err_t locate(const model_t *m, int32_t id, uint32_t off, bool interior_first,
                           int32_t *block, uint32_t *boff, bool *done)
 {
-	model_err_t e = {ALLOC_OK, ALLOC_OK, false, false};
+	model_err_t e = {ALLOC_OK, ALLOC_OK, false};
 	const model_obj_t *o = obj(m, id);
 	*done = true;
 	if (!o || o->state == MODEL_ZERO) {
@@ -550,7 +550,7 @@ model_err_t model_free(model_t *m, int32_t id, uint32_t off)
 	if (id == MODEL_NIL) {
 		/* DECISIONS: heap_free(NULL) is a no-op. */
 		model_err_t e = {off ? ALLOC_ERR_NOT_IN_HEAP : ALLOC_OK,
-		                 off ? ALLOC_ERR_NOT_IN_HEAP : ALLOC_OK, off != 0, false};
+		                 off ? ALLOC_ERR_NOT_IN_HEAP : ALLOC_OK, off != 0};
 		return e;
 	}
 	int32_t b;
@@ -564,12 +564,12 @@ model_err_t model_free(model_t *m, int32_t id, uint32_t off)
 		e.err = ALLOC_ERR_INTERIOR;
 	else if (m->objs[b].tiny)
 		e.err = ALLOC_ERR_TINY;
-	else if (block_has_spec(m, b))
+	else if (block_has_spec(m, b) || model_is_pending(m, b))
+		/* SEMANTICS: a finalizer set, or queued and not yet run. */
 		e.err = ALLOC_ERR_HAS_FINALIZER;
 	e.alt = e.err;
 	if (e.err != ALLOC_OK)
 		return e;
-	e.pending = model_is_pending(m, b);
 	block_end(m, b, MODEL_FREED);
 	return e;
 }
@@ -580,7 +580,7 @@ model_err_t model_setfin(model_t *m, int32_t id, uint32_t off,
 	const model_obj_t *o = obj(m, id);
 	if (o && o->state == MODEL_ZERO && off == 0) {
 		/* Go: SetFinalizer(&zerobase) is accepted and ignored. */
-		model_err_t e = {ALLOC_OK, ALLOC_OK, false, false};
+		model_err_t e = {ALLOC_OK, ALLOC_OK, false};
 		return e;
 	}
 	int32_t b;

@@ -119,7 +119,6 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 typedef struct model_err {
 	alloc_err_t err, alt;
 	bool stale;
-	bool pending;         /* free: the object is queued for finalization */
 } model_err_t;
 
 /* heap_free(addr(id) + off). id == MODEL_NIL is heap_free(NULL). Applies the
