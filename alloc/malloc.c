@@ -133,10 +133,11 @@ static uintptr_t next_free(heap_t *h, mcache_t *c, spanclass_t sc, mspan_t **sp)
 /* Takes slot idx of s (found free by next_free_fast / next_free). */
 static inline uintptr_t take_slot(heap_t *h, mspan_t *s, uintptr_t idx)
 {
-	if (bit_get_atomic(s->allocbits, idx))
+	/* One locked bts: sets the bit and proves it was clear. */
+	uint64_t bit = (uint64_t)1 << (idx & 63);
+	if (__atomic_fetch_or(&s->allocbits[idx >> 6], bit, __ATOMIC_RELAXED) & bit)
 		heap_throw(h, "mallocgc: slot %lu of span %#lx already allocated",
 		           (unsigned long)idx, (unsigned long)s->startaddr);
-	bit_set_atomic(s->allocbits, idx);
 	uint16_t n = __atomic_add_fetch(&s->allocCount, 1, __ATOMIC_RELAXED);
 	if (n > s->nelems)
 		heap_throw(h, "mallocgc: allocCount=%u > nelems=%u", n, s->nelems);
