@@ -250,6 +250,9 @@ typedef struct bucket {
 	uint32_t stack;
 	uint64_t allocs, frees, alloc_bytes, free_bytes;                 /* published */
 	uint64_t recent_allocs, recent_frees, recent_alloc_bytes, recent_free_bytes;
+	/* the cycle being swept: counts up to its mark plus its sweep frees;
+	 * published when its sweep finishes (Go 1.19 mProf_PostSweep) */
+	uint64_t pending_allocs, pending_frees, pending_alloc_bytes, pending_free_bytes;
 } bucket_t;
 
 /* ---- finalizer queue: mfinal.c ---- */
@@ -422,7 +425,7 @@ void mstats_reset(heap_t *h);  /* zeroes the object counters only */
 /* "mspecial.c" (span mode) */
 bool mspecial_add(heap_t *h, uintptr_t p, special_t *s);        /* false: (offset, kind) exists */
 special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind);
-bool mspecial_free(heap_t *h, special_t *s, uintptr_t p, size_t size); /* false: keep the object */
+bool mspecial_free(heap_t *h, special_t *s, uintptr_t p, size_t size, bool bysweep); /* false: keep the object */
 void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size);
 bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size);
 special_t *mspecial_new(heap_t *h, uint8_t kind);   /* a zeroed record of kind, or NULL */
@@ -438,8 +441,9 @@ void mfinal_walk_queue(heap_t *h, void (*fn)(heap_t *h, void *arg, uintptr_t fn,
 
 /* "mprof.c" */
 void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack);
-void mprof_free(heap_t *h, bucket_t *b, size_t size);
-void mprof_gc(heap_t *h);
+void mprof_free(heap_t *h, bucket_t *b, size_t size, bool bysweep);
+void mprof_gc(heap_t *h);          /* at mark: close the cycle (mProf_NextCycle) */
+void mprof_post_sweep(heap_t *h);  /* its sweep finished: publish (mProf_PostSweep) */
 int64_t mprof_next_sample(heap_t *h);
 void mprof_seed(heap_t *h);   /* sample PRNG from cfg.seed */
 void mprof_reset(heap_t *h);

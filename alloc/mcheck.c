@@ -657,10 +657,12 @@ static void check_profile(checker_t *k)
 	uint64_t live = 0;
 	for (size_t i = 0; i < sc->nbuckets; i++) {
 		bucket_t *b = sc->buckets[i];
-		uint64_t allocs = b->allocs + b->recent_allocs, frees = b->frees + b->recent_frees;
+		uint64_t allocs = b->allocs + b->recent_allocs + b->pending_allocs,
+		         frees = b->frees + b->recent_frees + b->pending_frees;
 		live += allocs - frees;
 		if (b->frees > b->allocs || b->free_bytes > b->alloc_bytes || frees > allocs ||
-		    b->free_bytes + b->recent_free_bytes > b->alloc_bytes + b->recent_alloc_bytes)
+		    b->free_bytes + b->recent_free_bytes + b->pending_free_bytes >
+		    b->alloc_bytes + b->recent_alloc_bytes + b->pending_alloc_bytes)
 			violation(k, "profile_bucket", "stack %u: allocs %llu+%llu frees %llu+%llu", b->stack,
 				  (unsigned long long)b->allocs, (unsigned long long)b->recent_allocs,
 				  (unsigned long long)b->frees, (unsigned long long)b->recent_frees);

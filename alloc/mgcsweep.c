@@ -222,6 +222,7 @@ static int sweepone(heap_t *h, uintptr_t *pagesfreed)
 
 	if (s == NULL) {
 		h->sweepdone = true;
+		mprof_post_sweep(h);
 		return 0;
 	}
 	npages = s->npages;

@@ -399,7 +399,7 @@ void mlegacy_free_all(heap_t *h, uintptr_t base, size_t size)
 	specialbit_put(h, base, false);
 	lock_release(&h->speciallock);
 	if (b != NULL)
-		mprof_free(h, b, size);
+		mprof_free(h, b, size, false);
 }
 
 void mlegacy_markroots(heap_t *h)
@@ -441,7 +441,7 @@ void mlegacy_sweep_span(heap_t *h, mspan_t *s)
 				bucket_t *b = getaddrbucket(h, base, true);
 				specialbit_put(h, base, false);
 				if (b != NULL)
-					mprof_free(h, b, s->elemsize);
+					mprof_free(h, b, s->elemsize, true);
 			}
 		}
 	}
@@ -606,7 +606,8 @@ bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 	mgc_for_each_inuse_span(h, check_span_bits, &c);
 	for (size_t i = 0; i < c.nbk; i++) {
 		bucket_t *b = c.bk[i];
-		uint64_t live = b->allocs + b->recent_allocs - b->frees - b->recent_frees;
+		uint64_t live = b->allocs + b->recent_allocs + b->pending_allocs -
+		                b->frees - b->recent_frees - b->pending_frees;
 		if (live != c.live[i])
 			lc_fail(&c, "stack %u: allocs - frees %llu, %llu profile entries", b->stack,
 			        (unsigned long long)live, (unsigned long long)c.live[i]);

@@ -12,9 +12,12 @@
  * A profiled object is charged to the bucket of the call stack ID the caller
  * passed; the object carries a link to its bucket (a profile special in span
  * mode, the address hash in legacy mode) so that its death, found by the
- * sweeper, is charged to the same bucket. Counts accumulate in recent_* and
- * are published at each GC (MProf_GC), so a profile shows only cycles the
- * collector has completed, as the 2014 runtime did.
+ * sweeper, is charged to the same bucket. Publication follows Go 1.19's
+ * cycles: allocations and explicit frees accumulate in recent_*; at a GC's
+ * mark they become that GC's pending_* cycle, which also takes the frees its
+ * sweep finds; when the sweep finishes the cycle is published. So after a GC
+ * whose sweep is done, the profile holds everything up to that GC, and that
+ * GC's frees (what Go's runtime.GC() shows).
  */
 #include "alloc/internal.h"
 #include <math.h>
@@ -131,32 +134,63 @@ void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack)
 		heap_throw(h, "setprofilebucket: profile already set at %#lx", (unsigned long)p);
 }
 
-void mprof_free(heap_t *h, bucket_t *b, size_t size)
+/* MProf_Free: a sweep free belongs to the cycle being swept (pending); an
+ * explicit free to the next one (recent), as Go 1.19 accounts GC frees to
+ * C+1 and explicit frees to C+2. */
+void mprof_free(heap_t *h, bucket_t *b, size_t size, bool bysweep)
 {
 	lock_acquire(&h->proflock);
-	b->recent_frees++;
-	b->recent_free_bytes += size;
+	if (bysweep) {
+		b->pending_frees++;
+		b->pending_free_bytes += size;
+	} else {
+		b->recent_frees++;
+		b->recent_free_bytes += size;
+	}
 	lock_release(&h->proflock);
 }
 
-/* MProf_GC: publish what the last cycle saw. */
+/* At mark (Go's mProf_NextCycle): what happened before this GC becomes the
+ * cycle its sweep completes. The previous cycle was published when its sweep
+ * finished, which heap_gc waits for before marking. */
 void mprof_gc(heap_t *h)
 {
 	lock_acquire(&h->proflock);
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
-		b->allocs += b->recent_allocs;
-		b->frees += b->recent_frees;
-		b->alloc_bytes += b->recent_alloc_bytes;
-		b->free_bytes += b->recent_free_bytes;
+		b->pending_allocs += b->recent_allocs;
+		b->pending_frees += b->recent_frees;
+		b->pending_alloc_bytes += b->recent_alloc_bytes;
+		b->pending_free_bytes += b->recent_free_bytes;
 		b->recent_allocs = b->recent_frees = 0;
 		b->recent_alloc_bytes = b->recent_free_bytes = 0;
 	}
 	lock_release(&h->proflock);
 }
 
+/* The cycle's sweep finished (Go's mProf_PostSweep): publish it, so after a
+ * GC whose sweep is done the profile shows that GC's frees, as after Go's
+ * runtime.GC() (and the 2014 runtime, which swept before MProf_GC). */
+void mprof_post_sweep(heap_t *h)
+{
+	lock_acquire(&h->proflock);
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
+		b->allocs += b->pending_allocs;
+		b->frees += b->pending_frees;
+		b->alloc_bytes += b->pending_alloc_bytes;
+		b->free_bytes += b->pending_free_bytes;
+		b->pending_allocs = b->pending_frees = 0;
+		b->pending_alloc_bytes = b->pending_free_bytes = 0;
+	}
+	lock_release(&h->proflock);
+}
+
+/* An observation point: finishes the sweep first, so eager and lazy sweep
+ * publish the same cycle. */
 void heap_profile(heap_t *h, void (*cb)(const heap_bucket_t *b, void *ctx), void *ctx)
 {
 	heap_bucket_t out;
+
+	heap_finish_sweep(h);
 
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
 		lock_acquire(&h->proflock);

@@ -105,7 +105,7 @@ void mspecial_dispose(heap_t *h, special_t *x)
 /* Go's freeSpecial: x is already unlinked. p is the object (or tiny
  * sub-object) address, size the object's elemsize. Returns false when the
  * object must be kept (a finalizer was queued). */
-bool mspecial_free(heap_t *h, special_t *x, uintptr_t p, size_t size)
+bool mspecial_free(heap_t *h, special_t *x, uintptr_t p, size_t size, bool bysweep)
 {
 	switch (x->kind) {
 	case KIND_SPECIAL_FINALIZER:
@@ -113,7 +113,7 @@ bool mspecial_free(heap_t *h, special_t *x, uintptr_t p, size_t size)
 		special_record_free(h, x);
 		return false;
 	case KIND_SPECIAL_PROFILE:
-		mprof_free(h, ((special_profile_t *)x)->b, size);
+		mprof_free(h, ((special_profile_t *)x)->b, size, bysweep);
 		special_record_free(h, x);
 		return true;
 	default:
@@ -140,7 +140,7 @@ void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
 			continue;
 		}
 		*t = x->next;
-		if (!mspecial_free(h, x, p + (x->offset - off), size))
+		if (!mspecial_free(h, x, p + (x->offset - off), size, false))
 			heap_throw(h, "can't explicitly free an object with a finalizer (%#lx)",
 			           (unsigned long)p);
 	}
@@ -197,7 +197,7 @@ void mspecial_sweep(heap_t *h, mspan_t *s)
 		while ((x = *t) != NULL && x->offset < end) {
 			if (x->kind == KIND_SPECIAL_FINALIZER || !hasfin) {
 				*t = x->next;
-				mspecial_free(h, x, s->startaddr + x->offset, size);
+				mspecial_free(h, x, s->startaddr + x->offset, size, true);
 			} else {
 				t = &x->next;
 			}

@@ -264,9 +264,8 @@ static void prof_note(model_t *m, const model_obj_t *o, bool is_free)
 	}
 }
 
-/* 2014 MProf_GC: recent counts are published at each GC. It runs before
- * this cycle's sweep records its frees: the only order that lazy sweep can
- * match (its frees happen after heap_gc returns). */
+/* Go 1.19 mProf_PostSweep: once a GC's sweep is done the profile holds
+ * everything recorded before that GC and the frees its sweep found. */
 static void prof_publish(model_t *m)
 {
 	for (size_t i = 0; i < m->nbuck; i++) {
@@ -692,7 +691,6 @@ void model_gc(model_t *m, model_gc_result_t *out)
 {
 	memset(out, 0, sizeof *out);
 	m->st.numgc++;
-	prof_publish(m);
 	m->ngcfin = m->ngcfreed = 0;
 	m->marks = realloc(m->marks, m->nobjs + 1);
 	m->work = realloc(m->work, (m->nobjs + 1) * sizeof *m->work);
@@ -747,6 +745,7 @@ void model_gc(model_t *m, model_gc_result_t *out)
 	/* Go's mcache releaseAll at sweep start: every P drops its tiny block. */
 	for (int p = 0; p < HEAP_MAX_PROCS; p++)
 		m->tiny[p] = (tinyc_t){MODEL_NIL, 0};
+	prof_publish(m);
 	if (m->ngcfin > 1)
 		qsort(m->gcfin, m->ngcfin, sizeof *m->gcfin, cmp_fin);
 	if (m->ngcfreed > 1)

@@ -1,6 +1,6 @@
-/* Heap profile, 2014 MProf_GC style: at rate 1 every block allocation is
- * recorded (a new tiny block as 16 bytes, a tiny fit never), counts are
- * published at each gc before that gc's sweep records its frees, and a
+/* Heap profile, Go 1.19 timing: at rate 1 every block allocation is
+ * recorded (a new tiny block as 16 bytes, a tiny fit never), a gc publishes
+ * everything before it and the frees its own sweep finds, and a
  * finalizer that resurrects its object does not free the record twice.
  * At other rates the model gives bounds that check_profile enforces. */
 #include "tests/model_t.h"
@@ -28,14 +28,17 @@ static void rate_one(void)
 	model_gc_result_t r;
 	model_gc(m, &r);                    /* publishes the allocs; the large one dies */
 	CHECK_STR(mt_freed(&r), "3");
-	b[0] = bk(7, 2, 0, 128, 0), b[1] = bk(9, 1, 0, 40960, 0);
+	b[0] = bk(7, 2, 0, 128, 0), b[1] = bk(9, 1, 1, 40960, 40960);
 	CHECK(model_check_profile(m, b, 2, why, sizeof why));
-	b[1] = bk(9, 1, 1, 40960, 40960);   /* its free is not published yet */
+	b[1] = bk(9, 1, 0, 40960, 0);       /* its free is published with this gc */
 	CHECK(!model_check_profile(m, b, 2, why, sizeof why));
 
 	model_gc(m, &r);                    /* the tiny block dies now */
 	CHECK_STR(mt_freed(&r), "1 2");
+	b[0] = bk(7, 2, 1, 128, 16), b[1] = bk(9, 1, 1, 40960, 40960);
+	CHECK(model_check_profile(m, b, 2, why, sizeof why));
 	CHECK_EQ(model_free(m, x, 0).err, ALLOC_OK);
+	CHECK(model_check_profile(m, b, 2, why, sizeof why)); /* explicit: next gc */
 	model_gc(m, &r);
 	b[0] = bk(7, 2, 2, 128, 128), b[1] = bk(9, 1, 1, 40960, 40960);
 	CHECK(model_check_profile(m, b, 2, why, sizeof why));
@@ -87,10 +90,10 @@ static void rate_sampled(void)
 	CHECK(!model_check_profile(m, b, 1, why, sizeof why));
 	b[0] = bk(3, 3, 0, 336, 0);
 	CHECK(!model_check_profile(m, b, 1, why, sizeof why));
-	b[0] = bk(3, 1, 1, 112, 112);       /* the frees of gc 1 are not published */
-	CHECK(!model_check_profile(m, b, 1, why, sizeof why));
-	model_gc(m, &r);
+	b[0] = bk(3, 1, 1, 112, 112);       /* gc 1 freed them: frees published */
 	CHECK(model_check_profile(m, b, 1, why, sizeof why));
+	b[0] = bk(3, 1, 2, 112, 224);       /* more frees than allocs */
+	CHECK(!model_check_profile(m, b, 1, why, sizeof why));
 	model_destroy(m);
 }
 

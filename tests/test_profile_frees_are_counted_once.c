@@ -1,5 +1,7 @@
 /* Every profiled object's free is counted exactly once in its bucket, and
- * counts are published one GC later (MProf_GC): an object freed by the
+ * counts are published as Go 1.19 does: a GC whose sweep finished shows
+ * everything before it and its own sweep's frees; an explicit free shows
+ * after the next GC. Objects: one freed by the
  * sweeper, one freed explicitly, and one whose finalizer resurrected it
  * (the finalizer record sorts first, so the profile record stays with the
  * kept object and counts only its final death). */
@@ -36,22 +38,22 @@ static void scenario(int mode)
 	STEP(h);
 	expect(h, 10, 0, 0, 48);   /* nothing published before a GC */
 
-	gc_collect(h);             /* publishes the allocs and the explicit free */
-	expect(h, 10, 1, 0, 48);
+	gc_collect(h);             /* publishes the allocs, the explicit free and its sweep's frees */
+	expect(h, 10, 1, 1, 48);
 	expect(h, 11, 1, 1, 48);
-	expect(h, 12, 1, 0, 48);
-	expect(h, 13, 1, 0, 73728);
+	expect(h, 12, 1, 0, 48);   /* kept for its finalizer */
+	expect(h, 13, 1, 1, 73728);
 	CHECK_EQ(heap_runfinalizers(h, resurrect, NULL), 1);
 	STEP(h);
 
-	gc_collect(h);             /* publishes the sweeper's frees of cycle 1 */
+	gc_collect(h);
 	expect(h, 10, 1, 1, 48);
-	expect(h, 12, 1, 0, 48);   /* kept for its finalizer, then resurrected */
+	expect(h, 12, 1, 0, 48);   /* resurrected */
 	expect(h, 13, 1, 1, 73728);
 	heap_roots(h)[0] = 0;
 	gc_collect(h);
 	heap_finish_sweep(h);
-	expect(h, 12, 1, 0, 48);
+	expect(h, 12, 1, 1, 48);   /* its death, published with the gc that found it */
 	for (int i = 0; i < 3; i++)
 		gc_collect(h);
 	expect(h, 10, 1, 1, 48);
