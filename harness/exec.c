@@ -187,6 +187,8 @@ struct exec {
 	char res[160];          /* -v: the current op's result */
 	bool at_end;            /* the final observation is running */
 	bool binary;            /* op.line is a byte offset */
+	exec_op_hook_t hook;    /* tests: after every op */
+	void *hookctx;
 	range_t *ranges;   /* check_objects scratch */
 	size_t capranges;
 	/* outcome */
@@ -1343,6 +1345,8 @@ static void step(exec_t *ex, const op_t *op)
 	}
 	ex->in_op = true;
 	exec_op(ex, op);
+	if (ex->hook && !ex->at_end)
+		ex->hook(ex, ex->opindex, ex->hookctx);
 	ex->in_op = false;
 	ex->ops_run++;
 	if (ex->cfg.verbose && ex->cfg.out && !ex->at_end)
@@ -1416,6 +1420,25 @@ exec_status_t exec_run_binary(exec_t *ex, const uint8_t *data, size_t n, program
 			program_push(record, &op);
 	}
 	return finish(ex, (uint32_t)n);
+}
+
+void exec_set_op_hook(exec_t *ex, exec_op_hook_t fn, void *ctx)
+{
+	ex->hook = fn;
+	ex->hookctx = ctx;
+}
+
+heap_t *exec_heap(exec_t *ex, int lane)
+{
+	return lane >= 0 && lane < ex->nlanes ? ex->lane[lane].h : NULL;
+}
+
+void *exec_object(exec_t *ex, int lane, int32_t pid)
+{
+	if (lane < 0 || lane >= ex->nlanes || pid < 0 || (size_t)pid >= ex->npobj ||
+	    ex->p2m[pid] == MODEL_NIL)
+		return NULL;
+	return (void *)ex->lane[lane].addr[ex->p2m[pid]];
 }
 
 int exec_fuzz_one(exec_mode_t mode, const uint8_t *data, size_t n)

@@ -62,6 +62,14 @@ const char *exec_report(const exec_t *ex);
 /* Ops executed since exec_new (for execs/s and ops/s figures). */
 uint64_t exec_ops_run(const exec_t *ex);
 
+/* For tests that prove a check fires: fn runs after every op (not after the
+ * final observation) and may corrupt what a heap holds. */
+typedef void (*exec_op_hook_t)(exec_t *ex, size_t opindex, void *ctx);
+void exec_set_op_hook(exec_t *ex, exec_op_hook_t fn, void *ctx);
+heap_t *exec_heap(exec_t *ex, int lane);
+/* Where program object pid lives in lane's heap, or NULL if not allocated. */
+void *exec_object(exec_t *ex, int lane, int32_t pid);
+
 /* Fuzz target helper: one executor per mode, kept across inputs; runs a
  * binary input and on a finding prints the report and abort()s so that
  * libFuzzer / AFL++ record it. */
