@@ -90,6 +90,22 @@ af_seed_dirs() {
 
 af_dict() { [ -f "$AF_ROOT/corpus/$1.dict" ] && echo "$AF_ROOT/corpus/$1.dict"; return 0; }
 
+# af_reap_orphans PREFIX...: AFL++'s forkservers run in sessions of their own
+# and now and then one is left behind, stopped, when afl-fuzz exits. Ends, by
+# pid, the orphans (parent 1) whose binary lies under one of the PREFIXes.
+af_reap_orphans() {
+  local d exe pre
+  for d in /proc/[0-9]*; do
+    exe=$(readlink "$d/exe" 2>/dev/null) || continue
+    for pre in "$@"; do
+      case "$exe" in "$pre"*)
+        [ "$(awk '{ print $4 }' "$d/stat" 2>/dev/null)" = 1 ] && kill -KILL "${d#/proc/}" 2>/dev/null ;;
+      esac
+    done
+  done
+  return 0
+}
+
 # Symbolized sanitizer reports everywhere.
 af_sanitizer_env() {
   local s
