@@ -244,16 +244,27 @@ typedef struct mcache {
 } mcache_t;
 
 /* ---- heap profiling: mprof.c ---- */
+typedef struct profcounts { uint64_t allocs, frees, alloc_bytes, free_bytes; } profcounts_t;
 typedef struct bucket {
 	struct bucket *next;     /* in the hash chain */
 	struct bucket *allnext;  /* all buckets, sorted by stack */
 	uint32_t stack;
-	uint64_t allocs, frees, alloc_bytes, free_bytes;                 /* published */
-	uint64_t recent_allocs, recent_frees, recent_alloc_bytes, recent_free_bytes;
+	profcounts_t pub;        /* published */
+	profcounts_t recent;     /* since the last mark: allocations, explicit frees */
 	/* the cycle being swept: counts up to its mark plus its sweep frees;
 	 * published when its sweep finishes (Go 1.19 mProf_PostSweep) */
-	uint64_t pending_allocs, pending_frees, pending_alloc_bytes, pending_free_bytes;
+	profcounts_t pending;
 } bucket_t;
+/* Every event recorded in b, published or not. */
+static inline profcounts_t bucket_total(const bucket_t *b)
+{
+	profcounts_t t = b->pub;
+	t.allocs += b->recent.allocs + b->pending.allocs;
+	t.frees += b->recent.frees + b->pending.frees;
+	t.alloc_bytes += b->recent.alloc_bytes + b->pending.alloc_bytes;
+	t.free_bytes += b->recent.free_bytes + b->pending.free_bytes;
+	return t;
+}
 
 /* ---- finalizer queue: mfinal.c ---- */
 typedef struct finalizer { uintptr_t fn; void *arg; } finalizer_t;

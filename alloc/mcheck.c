@@ -657,15 +657,14 @@ static void check_profile(checker_t *k)
 	uint64_t live = 0;
 	for (size_t i = 0; i < sc->nbuckets; i++) {
 		bucket_t *b = sc->buckets[i];
-		uint64_t allocs = b->allocs + b->recent_allocs + b->pending_allocs,
-		         frees = b->frees + b->recent_frees + b->pending_frees;
+		profcounts_t all = bucket_total(b);
+		uint64_t allocs = all.allocs, frees = all.frees;
 		live += allocs - frees;
-		if (b->frees > b->allocs || b->free_bytes > b->alloc_bytes || frees > allocs ||
-		    b->free_bytes + b->recent_free_bytes + b->pending_free_bytes >
-		    b->alloc_bytes + b->recent_alloc_bytes + b->pending_alloc_bytes)
+		if (b->pub.frees > b->pub.allocs || b->pub.free_bytes > b->pub.alloc_bytes ||
+		    frees > allocs || all.free_bytes > all.alloc_bytes)
 			violation(k, "profile_bucket", "stack %u: allocs %llu+%llu frees %llu+%llu", b->stack,
-				  (unsigned long long)b->allocs, (unsigned long long)b->recent_allocs,
-				  (unsigned long long)b->frees, (unsigned long long)b->recent_frees);
+				  (unsigned long long)b->pub.allocs, (unsigned long long)(allocs - b->pub.allocs),
+				  (unsigned long long)b->pub.frees, (unsigned long long)(frees - b->pub.frees));
 		else if (span_mode && allocs - frees != sc->bucket_live[i])
 			violation(k, "profile_live", "stack %u: %llu allocs - frees, %llu live profile specials",
 				  b->stack, (unsigned long long)(allocs - frees),

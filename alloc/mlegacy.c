@@ -606,8 +606,8 @@ bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 	mgc_for_each_inuse_span(h, check_span_bits, &c);
 	for (size_t i = 0; i < c.nbk; i++) {
 		bucket_t *b = c.bk[i];
-		uint64_t live = b->allocs + b->recent_allocs + b->pending_allocs -
-		                b->frees - b->recent_frees - b->pending_frees;
+		profcounts_t all = bucket_total(b);
+		uint64_t live = all.allocs - all.frees;
 		if (live != c.live[i])
 			lc_fail(&c, "stack %u: allocs - frees %llu, %llu profile entries", b->stack,
 			        (unsigned long long)live, (unsigned long long)c.live[i]);

@@ -13,8 +13,8 @@
  * passed; the object carries a link to its bucket (a profile special in span
  * mode, the address hash in legacy mode) so that its death, found by the
  * sweeper, is charged to the same bucket. Publication follows Go 1.19's
- * cycles: allocations and explicit frees accumulate in recent_*; at a GC's
- * mark they become that GC's pending_* cycle, which also takes the frees its
+ * cycles: allocations and explicit frees accumulate in recent; at a GC's
+ * mark they become that GC's pending cycle, which also takes the frees its
  * sweep finds; when the sweep finishes the cycle is published. So after a GC
  * whose sweep is done, the profile holds everything up to that GC, and that
  * GC's frees (what Go's runtime.GC() shows).
@@ -118,8 +118,8 @@ void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack)
 	b = stkbucket(h, stack);
 	if (b == NULL)
 		heap_throw(h, "MProf_Malloc: out of metadata memory");
-	b->recent_allocs++;
-	b->recent_alloc_bytes += size;
+	b->recent.allocs++;
+	b->recent.alloc_bytes += size;
 	lock_release(&h->proflock);
 
 	if (h->cfg.specials == HEAP_SPECIALS_LEGACY) {
@@ -140,14 +140,20 @@ void mprof_malloc(heap_t *h, uintptr_t p, size_t size, uint32_t stack)
 void mprof_free(heap_t *h, bucket_t *b, size_t size, bool bysweep)
 {
 	lock_acquire(&h->proflock);
-	if (bysweep) {
-		b->pending_frees++;
-		b->pending_free_bytes += size;
-	} else {
-		b->recent_frees++;
-		b->recent_free_bytes += size;
-	}
+	profcounts_t *c = bysweep ? &b->pending : &b->recent;
+	c->frees++;
+	c->free_bytes += size;
 	lock_release(&h->proflock);
+}
+
+/* Adds *from into *to and clears *from (a cycle moving one stage on). */
+static void counts_move(profcounts_t *to, profcounts_t *from)
+{
+	to->allocs += from->allocs;
+	to->frees += from->frees;
+	to->alloc_bytes += from->alloc_bytes;
+	to->free_bytes += from->free_bytes;
+	*from = (profcounts_t){0, 0, 0, 0};
 }
 
 /* At mark (Go's mProf_NextCycle): what happened before this GC becomes the
@@ -156,14 +162,8 @@ void mprof_free(heap_t *h, bucket_t *b, size_t size, bool bysweep)
 void mprof_gc(heap_t *h)
 {
 	lock_acquire(&h->proflock);
-	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
-		b->pending_allocs += b->recent_allocs;
-		b->pending_frees += b->recent_frees;
-		b->pending_alloc_bytes += b->recent_alloc_bytes;
-		b->pending_free_bytes += b->recent_free_bytes;
-		b->recent_allocs = b->recent_frees = 0;
-		b->recent_alloc_bytes = b->recent_free_bytes = 0;
-	}
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
+		counts_move(&b->pending, &b->recent);
 	lock_release(&h->proflock);
 }
 
@@ -173,14 +173,8 @@ void mprof_gc(heap_t *h)
 void mprof_post_sweep(heap_t *h)
 {
 	lock_acquire(&h->proflock);
-	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
-		b->allocs += b->pending_allocs;
-		b->frees += b->pending_frees;
-		b->alloc_bytes += b->pending_alloc_bytes;
-		b->free_bytes += b->pending_free_bytes;
-		b->pending_allocs = b->pending_frees = 0;
-		b->pending_alloc_bytes = b->pending_free_bytes = 0;
-	}
+	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
+		counts_move(&b->pub, &b->pending);
 	lock_release(&h->proflock);
 }
 
@@ -195,10 +189,10 @@ void heap_profile(heap_t *h, void (*cb)(const heap_bucket_t *b, void *ctx), void
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext) {
 		lock_acquire(&h->proflock);
 		out.stack = b->stack;
-		out.allocs = b->allocs;
-		out.frees = b->frees;
-		out.alloc_bytes = b->alloc_bytes;
-		out.free_bytes = b->free_bytes;
+		out.allocs = b->pub.allocs;
+		out.frees = b->pub.frees;
+		out.alloc_bytes = b->pub.alloc_bytes;
+		out.free_bytes = b->pub.free_bytes;
 		lock_release(&h->proflock);
 		cb(&out, ctx);
 	}

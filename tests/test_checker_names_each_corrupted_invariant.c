@@ -332,9 +332,9 @@ static void gc_cases(void)
 	HEAP_CASE("finq_object", finq->fin[0].arg, h->finq->fin[0].arg = C);
 	HEAP_CASE("finq_count", nfinq, h->nfinq++);
 	bucket_t *bk = h->buckets;
-	REQUIRE(bk && bk->allocs > 0);
-	HEAP_CASE("profile_bucket", buckets->frees, h->buckets->frees = h->buckets->allocs + 1);
-	HEAP_CASE("profile_live", buckets->recent_allocs, h->buckets->recent_allocs++);
+	REQUIRE(bk && bk->pub.allocs > 0);
+	HEAP_CASE("profile_bucket", buckets->pub.frees, h->buckets->pub.frees = h->buckets->pub.allocs + 1);
+	HEAP_CASE("profile_live", buckets->recent.allocs, h->buckets->recent.allocs++);
 	heap_destroy(h);
 }
 
