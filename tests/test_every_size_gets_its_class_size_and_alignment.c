@@ -4,7 +4,8 @@
  * allows), to 16 when the size is a multiple of 16 >= 16
  * (Go's class sizes keep that), and to a page when large; the block is
  * zeroed, writable, and no two live blocks overlap. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

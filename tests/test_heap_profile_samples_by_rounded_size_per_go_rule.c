@@ -3,7 +3,8 @@
  * allocation of rounded size n is profiled iff n >= the P's nextSample
  * (else nextSample -= n). The prediction reads only nextSample before each
  * call; the profile buckets published by the next GC must match it. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

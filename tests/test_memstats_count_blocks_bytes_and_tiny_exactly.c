@@ -3,7 +3,8 @@
  * what an independent tally of the script gives: blocks by class (a tiny
  * fit is no block, a new tiny block is a class-2 block), rounded bytes via
  * msize_roundupsize, large counted in pages, nmalloc including tiny fits. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

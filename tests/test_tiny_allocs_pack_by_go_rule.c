@@ -5,7 +5,8 @@
  * there is none. Checked against an independent model on a seeded random
  * sequence, per P, with the counters: a fit counts in tiny_allocs, a new
  * block as one class-2 block. Scan requests and 16-byte ones never pack. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 
