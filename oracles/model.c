@@ -371,7 +371,10 @@ void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
 	int sc;
 	uint64_t large = 0, span_bytes;
 	if (noscan && size < TINY_BYTES) {
-		/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits. */
+		/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits.
+		 * alloc/malloc.c states the same rule: written twice on purpose,
+		 * each from SEMANTICS.md and Go, so a misreading in one shows as
+		 * a difference (never copy one from the other). */
 		size_t a = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
 		const tinyc_t *t = &m->tiny[p];
 		size_t off = (t->off + a - 1) / a * a;
