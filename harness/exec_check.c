@@ -100,14 +100,14 @@ AF_NO_COVERAGE static bool check_contents(exec_t *ex, lane_t *l, int32_t mid)
 	char tmp[24];
 	for (size_t w = 0; w < o->ptrwords; w++) {
 		uintptr_t got, want = ref_addr(l, o->slots[w]);
-		memcpy(&got, p + w * PTR_SIZE, sizeof got);
+		memcpy(&got, p + w * OP_WORD_BYTES, sizeof got);
 		if (got != want) {
 			differ(ex, l, "pointer slot %zu of %s holds %#lx, the model expects %#lx",
 			       w, mname(ex, mid, tmp), rel(l, got), rel(l, want));
 			return false;
 		}
 	}
-	size_t size = o->size, bad = walk((uint8_t *)p, mid, o->ptrwords * PTR_SIZE, size, W_PATTERN);
+	size_t size = o->size, bad = walk((uint8_t *)p, mid, o->ptrwords * OP_WORD_BYTES, size, W_PATTERN);
 	if (bad != size) {
 		differ(ex, l, "byte %zu of %s (%zu bytes) is %#x, its pattern is %#x: "
 		       "the object was overwritten or reused", bad, mname(ex, mid, tmp),
@@ -129,9 +129,9 @@ bool check_found(exec_t *ex, lane_t *l, int32_t mid)
 	if (e != ALLOC_OK || (uintptr_t)base != want || es != o->elemsize) {
 		differ(ex, l, "heap_find_object(%s @%#lx) = %s base %#lx elemsize %zu; the model "
 		       "expects OK base %#lx elemsize %zu", mname(ex, mid, tmp),
-		       (unsigned long)(l->addr[mid] - l->h->arena_start), alloc_errname(e),
-		       (unsigned long)((uintptr_t)base - (base ? l->h->arena_start : 0)), es,
-		       (unsigned long)(want - l->h->arena_start), o->elemsize);
+		       (unsigned long)(l->addr[mid] - heap_arena_base(l->h)), alloc_errname(e),
+		       (unsigned long)((uintptr_t)base - (base ? heap_arena_base(l->h) : 0)), es,
+		       (unsigned long)(want - heap_arena_base(l->h)), o->elemsize);
 		return false;
 	}
 	return true;
@@ -169,10 +169,10 @@ AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l, bool full)
 	for (size_t i = 1; i < n; i++)
 		if (r[i].lo < r[i - 1].hi) {
 			differ(ex, l, "live objects overlap: %s [%#lx, %#lx) and %s [%#lx, %#lx)",
-			       mname(ex, r[i - 1].mid, t1), (unsigned long)(r[i - 1].lo - l->h->arena_start),
-			       (unsigned long)(r[i - 1].hi - l->h->arena_start), mname(ex, r[i].mid, t2),
-			       (unsigned long)(r[i].lo - l->h->arena_start),
-			       (unsigned long)(r[i].hi - l->h->arena_start));
+			       mname(ex, r[i - 1].mid, t1), (unsigned long)(r[i - 1].lo - heap_arena_base(l->h)),
+			       (unsigned long)(r[i - 1].hi - heap_arena_base(l->h)), mname(ex, r[i].mid, t2),
+			       (unsigned long)(r[i].lo - heap_arena_base(l->h)),
+			       (unsigned long)(r[i].hi - heap_arena_base(l->h)));
 			return;
 		}
 }
@@ -227,7 +227,7 @@ void observe(exec_t *ex, lane_t *l)
 			continue;
 		differ(ex, l, "%s (@%#lx) is dead in the model but the heap still holds a block "
 		       "there (elemsize %zu)", mname(ex, mid, tmp),
-		       (unsigned long)(l->addr[mid] - l->h->arena_start), es);
+		       (unsigned long)(l->addr[mid] - heap_arena_base(l->h)), es);
 		return;
 	}
 	l->ndead = 0;

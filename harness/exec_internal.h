@@ -17,7 +17,7 @@
 
 #include "harness/exec.h"
 #include "oracles/model.h"
-#include "alloc/internal.h"
+#include "alloc/testing.h"
 
 #include <setjmp.h>
 #include <stdlib.h>
@@ -142,7 +142,7 @@ static inline uintptr_t ref_addr(const lane_t *l, model_ref_t r)
 /* An address as an offset into the lane's arena: the same in every run. */
 static inline unsigned long rel(const lane_t *l, uintptr_t a)
 {
-	return (unsigned long)(a >= l->h->arena_start ? a - l->h->arena_start : a);
+	return (unsigned long)(a >= heap_arena_base(l->h) ? a - heap_arena_base(l->h) : a);
 }
 
 static inline void ref_inc(exec_t *ex, model_ref_t r) { if (r.id != MODEL_NIL) ex->refs[r.id]++; }

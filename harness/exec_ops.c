@@ -170,7 +170,7 @@ static void alloc_verify(exec_t *ex, lane_t *l, int32_t pid, int32_t mid, const 
 		       pname(ex, pid, tmp), (unsigned long long)size, p[nz]);
 		return;
 	}
-	walk(p, mid, ptrs * PTR_SIZE, size, W_FILL);
+	walk(p, mid, ptrs * OP_WORD_BYTES, size, W_FILL);
 	amap_put(&l->map, a, mid);
 }
 
@@ -290,7 +290,7 @@ static void op_store(exec_t *ex, const op_t *op)
 	}
 	FOR_LANES(ex, l) {
 		uintptr_t v = ref_addr(l, r);
-		memcpy((void *)(l->addr[mid] + op->a * PTR_SIZE), &v, sizeof v);
+		memcpy((void *)(l->addr[mid] + op->a * OP_WORD_BYTES), &v, sizeof v);
 	}
 	ref_dec(ex, old);
 	ref_inc(ex, r);
