@@ -651,11 +651,28 @@ static void mark_ref(model_t *m, model_ref_t r, size_t *dangling)
 	}
 }
 
+/* Go 1.19 scanobject (mgcmark.go) scans an object as one piece, or one
+ * 128 KiB oblet at a time (maxObletBytes) when it is larger, and ignores a
+ * pointer that lands in the very piece being scanned (the "pointers back to
+ * the current object" filter). So slot i (byte 8*i of block b) does not
+ * mark b when it points into b's oblet number 8*i / 128 KiB. Observable
+ * only where b is scanned unmarked: an object with a finalizer (below). */
+#define OBLET_BYTES ((size_t)128 << 10)
+
+static bool points_into_own_piece(const model_t *m, int32_t b, size_t slot, model_ref_t r)
+{
+	const model_obj_t *t = obj(m, r.id);
+	if (!t || t->state != MODEL_LIVE || t->block != b)
+		return false;
+	return (t->boff + r.off) / OBLET_BYTES == slot * 8 / OBLET_BYTES;
+}
+
 static void scan_block(model_t *m, int32_t b, size_t *dangling)
 {
 	const model_obj_t *o = &m->objs[b];
 	for (size_t i = 0; i < o->ptrwords; i++)
-		mark_ref(m, o->slots[i], dangling);
+		if (!points_into_own_piece(m, b, i, o->slots[i]))
+			mark_ref(m, o->slots[i], dangling);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -695,7 +712,8 @@ void model_gc(model_t *m, model_gc_result_t *out)
 		if (m->tiny[p].block != MODEL_NIL)
 			mark_ref(m, (model_ref_t){m->tiny[p].block, 0}, &dangling);
 	/* Go's markrootSpans: an object with a finalizer is scanned (what it
-	 * points to lives) but not marked itself. */
+	 * points to lives) but not marked itself, so its pointers into its own
+	 * scan piece do not keep it (scan_block). */
 	for (size_t i = 0; i < m->nspecs; i++)
 		scan_block(m, m->specs[i].block, &dangling);
 	while (m->nwork > 0)
