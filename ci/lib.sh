@@ -17,6 +17,7 @@ af_install_deps() {
   command -v afl-clang-fast >/dev/null || missing+=(afl++)
   command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
   command -v zip >/dev/null || missing+=(zip)
+  command -v jq >/dev/null || missing+=(jq)
   command -v unzip >/dev/null || missing+=(unzip)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then

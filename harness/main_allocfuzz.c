@@ -66,6 +66,49 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 	return 2;
 }
 
+/* One option that takes a value (a, its value v); 0 or 2 (usage error). */
+static int parse_value_opt(const char *cmd, const char *a, const char *v, opts_t *o)
+{
+	char *end;
+	if (!strcmp(a, "-o")) {
+		o->out = v;
+	} else if (!strcmp(a, "--procs")) {
+		long n = strtol(v, &end, 10);
+		if (*end || n < 1 || n > HEAP_MAX_PROCS)
+			return usage_error(cmd, "--procs: 1..8, not '%s'", v);
+		o->cfg.nprocs = (int)n;
+		o->set |= SET_PROCS;
+	} else if (!strcmp(a, "--sweep")) {
+		if (strcmp(v, "eager") && strcmp(v, "lazy"))
+			return usage_error(cmd, "--sweep: eager or lazy, not '%s'", v);
+		o->cfg.sweep = v[0] == 'l' ? HEAP_SWEEP_LAZY : HEAP_SWEEP_EAGER;
+		o->set |= SET_SWEEP;
+	} else if (!strcmp(a, "--specials")) {
+		if (strcmp(v, "span") && strcmp(v, "legacy"))
+			return usage_error(cmd, "--specials: span or legacy, not '%s'", v);
+		o->cfg.specials = v[0] == 'l' ? HEAP_SPECIALS_LEGACY : HEAP_SPECIALS_SPAN;
+		o->set |= SET_SPECIALS;
+	} else if (!strcmp(a, "--twin")) {
+		if (strcmp(v, "specials") && strcmp(v, "sweep"))
+			return usage_error(cmd, "--twin: specials or sweep, not '%s'", v);
+		o->cfg.mode = v[1] == 'p' ? EXEC_TWIN_SPECIALS : EXEC_TWIN_SWEEP;
+		o->set |= SET_TWIN;
+	} else if (!strcmp(a, "--cap")) {
+		unsigned long long n = strtoull(v, &end, 0);
+		if (*end || n == 0)
+			return usage_error(cmd, "--cap: a byte count, not '%s'", v);
+		o->cfg.cap_bytes = (size_t)n;
+		o->set |= SET_CAP;
+	} else {
+		long long n = strtoll(v, &end, 0);
+		if (*end || n < 0)
+			return usage_error(cmd, "--profrate: a rate >= 0, not '%s'", v);
+		o->cfg.profrate = n;
+		o->set |= SET_PROFRATE;
+	}
+	return 0;
+}
+
 /* Parses the shared options; returns 0, 1 (--help printed) or 2. */
 static int parse_opts(const char *cmd, const char *help, int argc, char **argv, opts_t *o)
 {
@@ -90,43 +133,9 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
 			if (!v)
 				return usage_error(cmd, "%s needs a value", a);
 			i++;
-			char *end;
-			if (!strcmp(a, "-o")) {
-				o->out = v;
-			} else if (!strcmp(a, "--procs")) {
-				long n = strtol(v, &end, 10);
-				if (*end || n < 1 || n > HEAP_MAX_PROCS)
-					return usage_error(cmd, "--procs: 1..8, not '%s'", v);
-				o->cfg.nprocs = (int)n;
-				o->set |= SET_PROCS;
-			} else if (!strcmp(a, "--sweep")) {
-				if (strcmp(v, "eager") && strcmp(v, "lazy"))
-					return usage_error(cmd, "--sweep: eager or lazy, not '%s'", v);
-				o->cfg.sweep = v[0] == 'l' ? HEAP_SWEEP_LAZY : HEAP_SWEEP_EAGER;
-				o->set |= SET_SWEEP;
-			} else if (!strcmp(a, "--specials")) {
-				if (strcmp(v, "span") && strcmp(v, "legacy"))
-					return usage_error(cmd, "--specials: span or legacy, not '%s'", v);
-				o->cfg.specials = v[0] == 'l' ? HEAP_SPECIALS_LEGACY : HEAP_SPECIALS_SPAN;
-				o->set |= SET_SPECIALS;
-			} else if (!strcmp(a, "--twin")) {
-				if (strcmp(v, "specials") && strcmp(v, "sweep"))
-					return usage_error(cmd, "--twin: specials or sweep, not '%s'", v);
-				o->cfg.mode = v[1] == 'p' ? EXEC_TWIN_SPECIALS : EXEC_TWIN_SWEEP;
-				o->set |= SET_TWIN;
-			} else if (!strcmp(a, "--cap")) {
-				unsigned long long n = strtoull(v, &end, 0);
-				if (*end || n == 0)
-					return usage_error(cmd, "--cap: a byte count, not '%s'", v);
-				o->cfg.cap_bytes = (size_t)n;
-				o->set |= SET_CAP;
-			} else {
-				long long n = strtoll(v, &end, 0);
-				if (*end || n < 0)
-					return usage_error(cmd, "--profrate: a rate >= 0, not '%s'", v);
-				o->cfg.profrate = n;
-				o->set |= SET_PROFRATE;
-			}
+			int rc = parse_value_opt(cmd, a, v, o);
+			if (rc)
+				return rc;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
 		} else {
@@ -221,6 +230,31 @@ static bool apply_run_with(const char *path, const uint8_t *d, size_t n, const o
 	return true;
 }
 
+/* Runs one text program on ex, or on heaps of its own when the file says
+ * "# run-with:" options that differ from the command line's. */
+static exec_status_t run_text(exec_t *ex, const opts_t *o, const char *path, const uint8_t *d, size_t n)
+{
+	program_t p;
+	exec_config_t fc;
+	exec_t *fx = ex;
+	exec_status_t st = EXEC_INPUT;
+	if (!apply_run_with(path, d, n, o, &fc)) {
+		program_init(&p);
+	} else if (parse_file(path, d, n, &p)) {
+		if (fc.nprocs != o->cfg.nprocs || fc.sweep != o->cfg.sweep ||
+		    fc.specials != o->cfg.specials || fc.mode != o->cfg.mode ||
+		    fc.cap_bytes != o->cfg.cap_bytes || fc.profrate != o->cfg.profrate)
+			fx = exec_new(&fc);
+		st = fx ? exec_run_program(fx, &p, NULL) : EXEC_INPUT;
+		if (st != EXEC_OK && fx)
+			fputs(exec_report(fx), stderr);
+		if (fx != ex)
+			exec_destroy(fx);
+	}
+	program_free(&p);
+	return st;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const char help[] =
@@ -253,25 +287,7 @@ static int cmd_run(int argc, char **argv)
 			printf("== %s\n", o.files[i]);
 		exec_status_t st;
 		if (is_text(&o, o.files[i], d, n)) {
-			program_t p;
-			exec_config_t fc;
-			exec_t *fx = ex;
-			st = EXEC_INPUT;
-			if (!apply_run_with(o.files[i], d, n, &o, &fc)) {
-				program_init(&p);
-			} else if (parse_file(o.files[i], d, n, &p)) {
-				/* a file with its own options gets its own heaps */
-				if (fc.nprocs != o.cfg.nprocs || fc.sweep != o.cfg.sweep ||
-				    fc.specials != o.cfg.specials || fc.mode != o.cfg.mode ||
-				    fc.cap_bytes != o.cfg.cap_bytes || fc.profrate != o.cfg.profrate)
-					fx = exec_new(&fc);
-				st = fx ? exec_run_program(fx, &p, NULL) : EXEC_INPUT;
-				if (st != EXEC_OK && fx)
-					fputs(exec_report(fx), stderr);
-				if (fx != ex)
-					exec_destroy(fx);
-			}
-			program_free(&p);
+			st = run_text(ex, &o, o.files[i], d, n);
 		} else {
 			st = exec_run_binary(ex, d, n, NULL);
 			if (st != EXEC_OK)
@@ -394,6 +410,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The collected inputs parsed, text ones as programs; a text input that is
+ * not a valid program runs as bytes. */
+static program_t *parse_inputs(void)
+{
+	program_t *progs = calloc(ninputs, sizeof *progs);
+	for (size_t i = 0; i < ninputs; i++) {
+		ops_error_t err;
+		program_init(&progs[i]);
+		if (inputs[i].text && !ops_parse_text((const char *)inputs[i].d, inputs[i].n, &progs[i], &err))
+			inputs[i].text = false;
+	}
+	return progs;
+}
+
 static int bench_exec(int argc, char **argv)
 {
 	static const char help[] =
@@ -428,13 +458,7 @@ static int bench_exec(int argc, char **argv)
 	exec_t *ex = exec_new(&o.cfg);
 	if (!ex)
 		return 2;
-	program_t *progs = calloc(ninputs, sizeof *progs);
-	for (size_t i = 0; i < ninputs; i++) {
-		ops_error_t err;
-		program_init(&progs[i]);
-		if (inputs[i].text && !ops_parse_text((const char *)inputs[i].d, inputs[i].n, &progs[i], &err))
-			inputs[i].text = false;   /* not a valid text program: run it as bytes */
-	}
+	program_t *progs = parse_inputs();
 	uint64_t execs = 0, diffs = 0, ops0 = exec_ops_run(ex);
 	double t0 = now_s(), t;
 	do {

@@ -149,6 +149,18 @@ static size_t rec_engine_mutate(const prog_t *p, size_t i, uint8_t tmp[REC_MAX])
 	return rec_fix(tmp);
 }
 
+/* The program with records a and b exchanged. */
+static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
+{
+	if (a > b) { size_t t = a; a = b; b = t; }
+	emit_recs(o, p, 0, a);
+	emit_recs(o, p, b, b + 1);
+	emit_recs(o, p, a + 1, b);
+	if (a != b)
+		emit_recs(o, p, a, a + 1);
+	emit_recs(o, p, b + 1, p->nrec);
+}
+
 static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf, size_t max)
 {
 	static prog_t p;
@@ -185,17 +197,9 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 			emit_recs(&o, &p, j, j + k);
 		emit_recs(&o, &p, j + k, nr);
 		break;
-	case 4: {  /* swap two records */
-		size_t a = i < nr ? i : j, b = below(r, nr);
-		if (a > b) { size_t t = a; a = b; b = t; }
-		emit_recs(&o, &p, 0, a);
-		emit_recs(&o, &p, b, b + 1);
-		emit_recs(&o, &p, a + 1, b);
-		if (a != b)
-			emit_recs(&o, &p, a, a + 1);
-		emit_recs(&o, &p, b + 1, nr);
+	case 4:  /* swap two records */
+		emit_swapped(&o, &p, i < nr ? i : j, below(r, nr));
 		break;
-	}
 	case 5: case 6: case 7:  /* tweak an operand (7: the opcode) */
 		emit_recs(&o, &p, 0, j);
 		emit(&o, tmp, rec_tweak(r, &p, j, tmp, kind == 7));

@@ -124,6 +124,19 @@ static void sb_ref(sbuf_t *sb, const program_t *p, int32_t id, uint64_t off)
 		sb_printf(sb, "%s", program_objname(p, id, tmp));
 }
 
+static void sb_expect(sbuf_t *sb, const program_t *p, const op_t *op)
+{
+	char tmp[24];
+	if (op->code == OP_EXPECT_ERR) {
+		sb_printf(sb, "expect err %s", op->a < ALLOC_ERR__COUNT ?
+		          alloc_errname((alloc_err_t)op->a) : "?");
+		return;
+	}
+	sb_printf(sb, "%s", code_names[op->code]);
+	for (uint32_t i = 0; i < op->nlist; i++)
+		sb_printf(sb, " %s", program_objname(p, p->lists[op->list + i], tmp));
+}
+
 int op_format(const program_t *p, const op_t *op, char *buf, size_t n)
 {
 	sbuf_t sb = { buf, n, 0 };
@@ -177,13 +190,8 @@ int op_format(const program_t *p, const op_t *op, char *buf, size_t n)
 	case OP_EXPECT_FINALIZED:
 	case OP_EXPECT_LIVE:
 	case OP_EXPECT_DEAD:
-		sb_printf(&sb, "%s", code_names[op->code]);
-		for (uint32_t i = 0; i < op->nlist; i++)
-			sb_printf(&sb, " %s", program_objname(p, p->lists[op->list + i], tmp));
-		break;
 	case OP_EXPECT_ERR:
-		sb_printf(&sb, "expect err %s", op->a < ALLOC_ERR__COUNT ?
-		          alloc_errname((alloc_err_t)op->a) : "?");
+		sb_expect(&sb, p, op);
 		break;
 	default:
 		sb_printf(&sb, "# unknown op %u", op->code);

@@ -343,6 +343,34 @@ static uint64_t lower_bound(const model_t *m, int sc, uint64_t large)
 
 /* ---- allocation ---- */
 
+/* A tiny request (noscan, size < 16): true if it fits P's current block,
+ * else o describes a new block. */
+static bool predict_tiny(const model_t *m, int p, size_t size, model_alloc_t *o)
+{
+	/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits.
+	 * alloc/malloc.c states the same rule: written twice on purpose, each
+	 * from SEMANTICS.md and Go, so a misreading in one shows as a
+	 * difference (never copy one from the other). */
+	size_t a = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
+	const tinyc_t *t = &m->tiny[p];
+	size_t off = (t->off + a - 1) / a * a;
+	o->tiny = true;
+	o->elemsize = TINY_BYTES;
+	if (t->block != MODEL_NIL && off + size <= TINY_BYTES) {
+		/* Fits the current block: no new memory, never profiled. */
+		o->tiny_fit = true;
+		o->tiny_block = t->block;
+		o->tiny_off = (uint32_t)off;
+		o->align = off ? lowbit(off) : TINY_BYTES;
+		return true;
+	}
+	/* A new 16-byte block from span class (2, noscan); object at offset 0. */
+	o->tiny_block = o->id;
+	o->tiny_off = 0;
+	o->align = TINY_BYTES;
+	return false;
+}
+
 void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
                          model_alloc_t *o)
 {
@@ -366,27 +394,8 @@ void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
 	int sc;
 	uint64_t large = 0, span_bytes;
 	if (noscan && size < TINY_BYTES) {
-		/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits.
-		 * alloc/malloc.c states the same rule: written twice on purpose,
-		 * each from SEMANTICS.md and Go, so a misreading in one shows as
-		 * a difference (never copy one from the other). */
-		size_t a = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
-		const tinyc_t *t = &m->tiny[p];
-		size_t off = (t->off + a - 1) / a * a;
-		o->tiny = true;
-		o->elemsize = TINY_BYTES;
-		if (t->block != MODEL_NIL && off + size <= TINY_BYTES) {
-			/* Fits the current block: no new memory, never profiled. */
-			o->tiny_fit = true;
-			o->tiny_block = t->block;
-			o->tiny_off = (uint32_t)off;
-			o->align = off ? lowbit(off) : TINY_BYTES;
+		if (predict_tiny(m, p, size, o))
 			return;
-		}
-		/* A new 16-byte block from span class (2, noscan); object at offset 0. */
-		o->tiny_block = o->id;
-		o->tiny_off = 0;
-		o->align = TINY_BYTES;
 		sc = TINY_CLASS * 2 + 1;
 		span_bytes = m->class_span[TINY_CLASS];
 	} else if (size <= MAX_SMALL) {
@@ -689,6 +698,25 @@ static int cmp_fin(const void *a, const void *b)
 	return (x->off > y->off) - (x->off < y->off);
 }
 
+/* Every finalizer special of block b leaves the specials for the queue
+ * (and this gc's finalized list). */
+static void queue_block_fins(model_t *m, int32_t b)
+{
+	for (size_t k = 0; k < m->nspecs;) {
+		spec_t s = m->specs[k];
+		if (s.block != b) {
+			k++;
+			continue;
+		}
+		model_fin_t r = {s.id, s.off, s.fn, s.block, s.boff};
+		m->finq = grow(m->finq, &m->capfinq, m->nfinq + 1, sizeof *m->finq);
+		m->finq[m->nfinq++] = r;
+		m->gcfin = grow(m->gcfin, &m->capgcfin, m->ngcfin + 1, sizeof *m->gcfin);
+		m->gcfin[m->ngcfin++] = r;
+		m->specs[k] = m->specs[--m->nspecs];
+	}
+}
+
 void model_gc(model_t *m, model_gc_result_t *out)
 {
 	memset(out, 0, sizeof *out);
@@ -728,19 +756,7 @@ void model_gc(model_t *m, model_gc_result_t *out)
 		if (!is_block_owner(&m->objs[i], b) || m->marks[b])
 			continue;
 		if (block_has_spec(m, b)) {
-			for (size_t k = 0; k < m->nspecs;) {
-				spec_t s = m->specs[k];
-				if (s.block != b) {
-					k++;
-					continue;
-				}
-				model_fin_t r = {s.id, s.off, s.fn, s.block, s.boff};
-				m->finq = grow(m->finq, &m->capfinq, m->nfinq + 1, sizeof *m->finq);
-				m->finq[m->nfinq++] = r;
-				m->gcfin = grow(m->gcfin, &m->capgcfin, m->ngcfin + 1, sizeof *m->gcfin);
-				m->gcfin[m->ngcfin++] = r;
-				m->specs[k] = m->specs[--m->nspecs];
-			}
+			queue_block_fins(m, b);
 			continue;
 		}
 		block_end(m, b, MODEL_DEAD);
