@@ -56,6 +56,9 @@ static uint32_t *make_sizes(const bench_opts_t *o, uint64_t minsize)
 /* Keeps the compiler from dropping allocations whose result is unused. */
 static volatile uintptr_t sink;
 
+/* alloc_af / alloc_glibc and churn_af / churn_glibc are the same loops on
+ * purpose, written twice rather than through a function pointer: each pair
+ * must time the same work, and an indirect call per op would be timed too. */
 static double alloc_af(heap_t *h, const uint32_t *sizes, const bench_opts_t *o)
 {
 	double t = 0;
@@ -77,6 +80,7 @@ static double alloc_af(heap_t *h, const uint32_t *sizes, const bench_opts_t *o)
 	return t;
 }
 
+/* alloc_af's loop on glibc malloc (a copy on purpose: see alloc_af). */
 static double alloc_glibc(const uint32_t *sizes, const bench_opts_t *o, void **tmp)
 {
 	double t = 0;
