@@ -11,6 +11,9 @@ import (
 	"unsafe"
 )
 
+//go:linkname unsafeNew reflect.unsafe_New
+func unsafeNew(typ unsafe.Pointer) unsafe.Pointer
+
 //go:linkname spanOf runtime.spanOf
 func spanOf(p uintptr) unsafe.Pointer
 
