@@ -299,6 +299,12 @@ func runOracle(stdin []byte, n int) [][]string {
 	return res
 }
 
+// afArgs: the trace (alloc offsets, gc lines) and the heap profile at rate
+// 1, as the oracle runs, in mode.
+func afArgs(mode []string) []string {
+	return append([]string{"run", "-v", "--profrate", "1", "--profile-lines"}, mode...)
+}
+
 type afResult struct {
 	rc             int
 	report         string
@@ -307,8 +313,7 @@ type afResult struct {
 }
 
 func runAllocfuzz(mode, files []string) []afResult {
-	args := append(append([]string{"run", "-v", "--profrate", "1", "--profile-lines"}, mode...), files...)
-	cmd := exec.Command(allocfuzz, args...)
+	cmd := exec.Command(allocfuzz, append(afArgs(mode), files...)...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	out, _ := cmd.Output()
@@ -333,7 +338,7 @@ func runAllocfuzz(mode, files []string) []afResult {
 	if rc != 0 {
 		// which programs failed: run them one by one (rare)
 		for i, f := range files {
-			c := exec.Command(allocfuzz, append(append([]string{"run", "-v", "--profrate", "1", "--profile-lines"}, mode...), f)...)
+			c := exec.Command(allocfuzz, append(afArgs(mode), f)...)
 			var e bytes.Buffer
 			c.Stderr = &e
 			c.Run()
@@ -457,20 +462,20 @@ func report(p program, o outcome) {
 		n.decide(o.mode, af[0], gov[0])
 		return n, n.af != nil
 	}
-	// chunks of halving size, then single lines until none can go (removing
-	// a later line may free an earlier alloc)
-	for chunk, progress := len(lines)/2, true; chunk >= 1 && (chunk > 1 || progress); chunk /= 2 {
-		progress = false
-		for i := 0; i+chunk <= len(lines); {
-			try := append(append([]string(nil), lines[:i]...), lines[i+chunk:]...)
-			if n, bad := stillBad(try); bad {
-				lines, o, progress = try, n, true
-				continue
+	// chunks of halving size; single lines again until none can go
+	// (removing a later line may free an earlier alloc)
+	for chunk := len(lines) / 2; chunk >= 1; chunk /= 2 {
+		for progress := true; progress; {
+			progress = false
+			for i := 0; i+chunk <= len(lines); {
+				try := append(append([]string(nil), lines[:i]...), lines[i+chunk:]...)
+				if n, bad := stillBad(try); bad {
+					lines, o, progress = try, n, true
+					continue
+				}
+				i += chunk
 			}
-			i += chunk
-		}
-		if chunk == 1 && progress {
-			chunk = 2 // another pass of single lines
+			progress = progress && chunk == 1
 		}
 	}
 	fmt.Printf("DISAGREEMENT %s, allocfuzz run %s against Go (%s); the program, shrunk:\n", p.origin, modeName(o.mode), goVersion)

@@ -18,7 +18,9 @@
 //   - an object of SIZE bytes with K pointer words is reflect.New of a type
 //     built at parse time: struct{ P [K]unsafe.Pointer; B [SIZE-8K]byte } (K > 0)
 //     or [SIZE]byte (K = 0), so Go's collector scans exactly K words and a
-//     noscan object under 16 bytes goes to the tiny allocator;
+//     noscan object under 16 bytes goes to the tiny allocator (a struct
+//     with pointers rounds SIZE up to 8 bytes: every size class is a
+//     multiple of 8, so its class and elemsize are the same);
 //   - the oracle holds objects only as uintptr; roots are the global
 //     [64]unsafe.Pointer; store writes the pointer slot itself;
 //   - a finalizer records the object and its action and keeps the object in
