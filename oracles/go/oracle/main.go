@@ -142,6 +142,21 @@ func warmUp() {
 	pending, pendingAct = pending[:0], pendingAct[:0]
 	collect()
 	findObjectPC()
+	checkLayout()
+}
+
+// checkLayout: the mspan offsets in runtime.go read what they should on
+// live and freed objects of known sizes, or the oracle refuses to run.
+func checkLayout() {
+	small := newObject(objType(48, 1))
+	large := newObject(objType(100<<10, 1))
+	ok := elemsize(small) == 48 && elemsize(large) == 13*8192 &&
+		slotAllocated(small) && slotAllocated(large)
+	collect()
+	if !ok || slotAllocated(small) || slotAllocated(large) {
+		fmt.Fprintln(os.Stderr, "oracle: this runtime's mspan layout is not the one runtime.go reads")
+		os.Exit(2)
+	}
 }
 
 func collect() { runtime.GC() }
