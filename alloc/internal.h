@@ -10,7 +10,7 @@
 #ifndef ALLOCFUZZ_INTERNAL_H
 #define ALLOCFUZZ_INTERNAL_H
 
-#include "alloc.h"
+#include "alloc/alloc.h"
 #include <pthread.h>
 #include <string.h>
 
@@ -483,7 +483,6 @@ void mgcsweep_start_cycle(heap_t *h);  /* bump sweepgen; eager: sweep everything
 uintptr_t mgcsweep_reclaim(heap_t *h, uintptr_t npages);
 
 /* "mlegacy.c" (legacy design) */
-void mlegacy_init(heap_t *h);
 void mlegacy_reset(heap_t *h);
 bool mlegacy_addfinalizer(heap_t *h, uintptr_t p, uintptr_t fn);  /* false: exists */
 void mlegacy_removefinalizer(heap_t *h, uintptr_t p);

@@ -24,7 +24,7 @@
 // returns pages still poisoned (the span code unpoisons exactly the objects
 // it hands out) and mheap_free poisons them again. Uncommitted memory is
 // PROT_NONE, so a stray access faults without needing shadow bytes.
-#include "internal.h"
+#include "alloc/internal.h"
 
 static inline uintptr_t span_bytes(const mspan_t *s) { return s->npages << PAGE_SHIFT; }
 static inline uintptr_t span_end(const mspan_t *s) { return s->startaddr + span_bytes(s); }

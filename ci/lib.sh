@@ -29,19 +29,17 @@ af_install_deps() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ---- fuzzing helpers shared by ci/fuzz, ci/repro, ci/coverage, ci/test.d ----
+# ---- fuzzing helpers shared by ci/fuzz, ci/repro, ci/coverage, tests/*.sh ----
 AF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# Targets whose input is the op language (allocfuzz asm/disasm convert it).
-AF_OPS_TARGETS="fuzz_ops fuzz_twin fuzz_sweep"
-
-# Every fuzz target, one name a line: harness/fuzz_<x>.c -> fuzz_<x>.
+# The fuzz targets and their input kinds: harness/targets.txt (also read by
+# CMakeLists.txt and corpus/mkseeds.sh).
+# af_targets [INPUT]: every target, or those whose input is INPUT, one a line.
 af_targets() {
-  local f
-  for f in "$AF_ROOT"/harness/fuzz_*.c; do
-    [ -e "$f" ] && basename "$f" .c
-  done
-  return 0
+  awk -v want="${1:-}" '!/^[ \t]*(#|$)/ && (want == "" || $2 == want) { print $1 }' \
+    "$AF_ROOT/harness/targets.txt"
 }
+# Targets whose input is the op language (allocfuzz asm/disasm convert it).
+AF_OPS_TARGETS=$(af_targets ops | tr '\n' ' ')
 
 af_is_ops_target() { case " $AF_OPS_TARGETS " in *" $1 "*) return 0 ;; esac; return 1; }
 

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # corpus/mkseeds.sh ALLOCFUZZ OUTDIR: compiles the readable seeds into the
-# seed corpus of every target, OUTDIR/<target>/ (called by the build).
-#   corpus/scenarios/*.ops  -> fuzz_ops, fuzz_twin, fuzz_sweep (allocfuzz asm)
-#   corpus/pageheap/*.ph    -> fuzz_pageheap (encoded below)
+# seed corpus of every target, OUTDIR/<target>/ (called by the build). Which
+# target gets which seeds: its input kind in harness/targets.txt.
+#   corpus/scenarios/*.ops  -> every "ops" target (allocfuzz asm)
+#   corpus/pageheap/*.ph    -> every "pageheap" target (encoded below)
 # Seeds are never hand-edited binaries: change the readable source.
 set -euo pipefail
 af=$1 out=$2
 src=$(cd "$(dirname "$0")" && pwd)
-for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
+targets() { awk -v want="$1" '!/^[ \t]*(#|$)/ && $2 == want { print $1 }' "$src/../harness/targets.txt"; }
+mapfile -t ops < <(targets ops)
+mapfile -t ph < <(targets pageheap)
+for t in "${ops[@]}" "${ph[@]}"; do
   rm -rf "$out/$t.tmp"; mkdir -p "$out/$t.tmp"
 done
 for f in "$src"/scenarios/*.ops; do
   n=$(basename "$f" .ops)
-  "$af" asm -o "$out/fuzz_ops.tmp/$n" "$f"
-  cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_twin.tmp/$n"
-  cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_sweep.tmp/$n"
+  "$af" asm -o "$out/$n.bin" "$f"
+  for t in "${ops[@]}"; do cp "$out/$n.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/$n.bin"
 done
 # fuzz_pageheap: byte 0 = heap; then op bytes as harness/fuzz_pageheap.c
 # decodes them (alloc: 0, then N-1 < 64 as one byte, else 0x80|0xc0 + N-1
@@ -33,8 +37,10 @@ for f in "$src"/pageheap/*.ph; do
     $1 == "scavenge" { b(2); next }
     $1 == "freelast" { b(3); next }
     { print FILENAME ":" NR ": unknown op " $1 > "/dev/stderr"; exit 1 }
-  ' "$f" > "$out/fuzz_pageheap.tmp/$n"
+  ' "$f" > "$out/ph.bin"
+  for t in "${ph[@]}"; do cp "$out/ph.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/ph.bin"
 done
-for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
+for t in "${ops[@]}" "${ph[@]}"; do
   rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
 done

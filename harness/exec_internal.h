@@ -58,7 +58,6 @@ typedef struct lane {
 	char name[24];          /* "span/eager" */
 	heap_config_t hcfg;
 	uintptr_t *addr;        /* by model id: the object's address */
-	size_t capaddr;
 	amap_t map;             /* live non-zero-size objects: address -> model id */
 	int32_t *dead;          /* model ids died since the last observation */
 	size_t ndead, capdead;

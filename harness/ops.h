@@ -94,7 +94,6 @@ const char *program_objname(const program_t *p, int32_t id, char tmp[24]);
 /* realloc that aborts on out-of-memory (the harness has no recovery). */
 void *ops_xrealloc(void *p, size_t n);
 
-const char *op_code_name(op_code_t c);   /* "alloc", "expect finalized", ... */
 bool op_is_expect(op_code_t c);
 
 /* ---- text form: ops_text.c ---- */

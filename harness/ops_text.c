@@ -83,11 +83,6 @@ static const char *const code_names[OP__COUNT] = {
 	[OP_EXPECT_DEAD] = "expect dead", [OP_EXPECT_ERR] = "expect err",
 };
 
-const char *op_code_name(op_code_t c)
-{
-	return (unsigned)c < OP__COUNT ? code_names[c] : "?";
-}
-
 bool op_is_expect(op_code_t c)
 {
 	return c >= OP_EXPECT_FINALIZED && c <= OP_EXPECT_ERR;

@@ -130,11 +130,6 @@ int model_size_class(const model_t *m, size_t size)
 	return 0;
 }
 
-size_t model_class_size(const model_t *m, int sizeclass)
-{
-	return sizeclass > 0 && sizeclass < NCLASSES ? m->class_size[sizeclass] : 0;
-}
-
 size_t model_roundup(const model_t *m, size_t size)
 {
 	if (size <= MAX_SMALL)

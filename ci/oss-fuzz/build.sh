@@ -1,5 +1,5 @@
 #!/bin/bash -eu
-# Builds every allocfuzz fuzz target (harness/fuzz_*.c) for OSS-Fuzz and
+# Builds every allocfuzz fuzz target (harness/targets.txt) for OSS-Fuzz and
 # ClusterFuzzLite; ci/oss-fuzz-check runs it without Docker on every ci/test.
 #
 # The OSS-Fuzz contract: the compilers and every flag come from the
@@ -49,8 +49,9 @@ if have_target "$build" seeds; then
 fi
 
 cp "$src/reference/go-sizeclasses.tsv" "$OUT/"
-for f in "$src"/harness/fuzz_*.c; do
-  t=$(basename "$f" .c)
+# The targets: harness/targets.txt (first word of each line).
+for t in $(awk '!/^[ \t]*(#|$)/ { print $1 }' "$src/harness/targets.txt"); do
+  f=$src/harness/$t.c
   [[ "$t" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "build.sh: bad target name: $t" >&2; exit 1; }
   $CC $CFLAGS -DALLOCFUZZ_FUZZING=1 -I"$src" -c "$f" -o "$WORK/$t.o"
   $CXX $CXXFLAGS "$WORK/$t.o" "${extra[@]}" "${archives[@]}" -lm -lpthread \
