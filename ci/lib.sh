@@ -4,7 +4,7 @@
 af_step() { local t=$(( $(date +%s) - AF_T0 )); printf '\n==> [%d:%02d] %s\n' $(( t / 60 )) $(( t % 60 )) "$*" >&2; }
 
 # Packages every ci/ script may need; installed only when missing and root.
-AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip"
+AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip python3-yaml"
 af_install_deps() {
   local missing=()
   command -v cmake >/dev/null || missing+=(cmake)
@@ -18,6 +18,7 @@ af_install_deps() {
   command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
   command -v zip >/dev/null || missing+=(zip)
   command -v unzip >/dev/null || missing+=(unzip)
+  python3 -c "import yaml" 2>/dev/null || missing+=(python3-yaml)  # ci/check-workflows
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
     echo "ci: missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
