@@ -544,6 +544,8 @@ static bool parse_range(parser_t *ps, src_t *sc, size_t from, size_t to)
 				return perr(ps, "usage: repeat N {   (the block ends at a line '}')");
 			if (!parse_u64(ps, ps->tok[1], OPS_REPEAT_MAX, "repeat count", &n))
 				return false;
+			if (n == 0)
+				return perr(ps, "repeat count: at least 1");
 			uint32_t open = ps->line;
 			size_t close = i + 1;
 			for (int depth = 1; close < to; close++) {
