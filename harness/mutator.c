@@ -198,10 +198,13 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		emit_recs(&o, &p, 0, j);
 		emit_recs(&o, &p, j + k, nr);
 		break;
-	case 3:  /* duplicate a run of 1..4 records 1..16 times (fill spans) */
+	case 3:  /* duplicate a run of 1..4 records 1..256 times: fill spans, queue
+	          * more finalizers than one finalizer block, grow the legacy
+	          * tables, sample hundreds of allocations (boundaries that need
+	          * hundreds of ops of one shape; each doubling is equally likely) */
 		k = 1 + below(r, 4);
 		emit_recs(&o, &p, 0, j + k);
-		for (size_t t = (size_t)1 << below(r, 5); t > 0; t--)
+		for (size_t t = (size_t)1 << below(r, 9); t > 0; t--)
 			emit_recs(&o, &p, j, j + k);
 		emit_recs(&o, &p, j + k, nr);
 		break;

@@ -470,44 +470,125 @@ static bool parse_line(parser_t *ps, op_t *op)
 	return perr(ps, "unknown op '%s'", kw);
 }
 
+/* The source as lines: [off, off+len) of the text, 1-based line numbers. */
+typedef struct srcline { size_t off, len; } srcline_t;
+
+static srcline_t *grow_lines(srcline_t *l, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return l;
+	*cap = *cap ? 2 * *cap : 256;
+	return xrealloc(l, *cap * sizeof *l);
+}
+
+/* Tokenizes line i of the source into ps->tok (comments dropped). */
+static bool tokenize(parser_t *ps, const char *text, const srcline_t *l, uint32_t lineno,
+                     char **buf, size_t *cap)
+{
+	ps->line = lineno;
+	if (l->len + 1 > *cap) {
+		*cap = l->len + 1;
+		*buf = xrealloc(*buf, *cap);
+	}
+	memcpy(*buf, text + l->off, l->len);
+	(*buf)[l->len] = 0;
+	char *hash = strchr(*buf, '#');
+	if (hash)
+		*hash = 0;
+	ps->ntok = 0;
+	for (char *s = strtok(*buf, " \t\r\v\f"); s; s = strtok(NULL, " \t\r\v\f")) {
+		if (ps->ntok == MAXTOK)
+			return perr(ps, "too many words on one line");
+		ps->tok[ps->ntok++] = s;
+	}
+	return true;
+}
+
+static bool is_repeat_open(const parser_t *ps)
+{
+	return ps->ntok >= 1 && !strcmp(ps->tok[0], "repeat");
+}
+static bool is_block_close(const parser_t *ps)
+{
+	return ps->ntok == 1 && !strcmp(ps->tok[0], "}");
+}
+
+typedef struct src {
+	const char *text;
+	const srcline_t *lines;
+	size_t nlines;
+	char *buf;
+	size_t cap;
+} src_t;
+
+/* Parses lines [from, to) into ops; a `repeat N {` ... `}` block is parsed N
+ * times (expanded here, so the executor and the binary form see ordinary
+ * ops; a NAME bound inside names the newest object, as everywhere). */
+static bool parse_range(parser_t *ps, src_t *sc, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		if (!tokenize(ps, sc->text, &sc->lines[i], (uint32_t)(i + 1), &sc->buf, &sc->cap))
+			return false;
+		if (ps->ntok == 0)
+			continue;
+		if (is_block_close(ps))
+			return perr(ps, "'}' without an open repeat");
+		if (is_repeat_open(ps)) {
+			uint64_t n;
+			if (ps->ntok != 3 || strcmp(ps->tok[2], "{"))
+				return perr(ps, "usage: repeat N {   (the block ends at a line '}')");
+			if (!parse_u64(ps, ps->tok[1], OPS_REPEAT_MAX, "repeat count", &n))
+				return false;
+			if (n == 0)
+				return perr(ps, "repeat count: at least 1");
+			uint32_t open = ps->line;
+			size_t close = i + 1;
+			for (int depth = 1; close < to; close++) {
+				if (!tokenize(ps, sc->text, &sc->lines[close], (uint32_t)(close + 1), &sc->buf, &sc->cap))
+					return false;
+				depth += is_repeat_open(ps) ? 1 : is_block_close(ps) ? -1 : 0;
+				if (depth == 0)
+					break;
+			}
+			if (close >= to) {
+				ps->line = open;
+				return perr(ps, "repeat without its closing '}'");
+			}
+			for (uint64_t k = 0; k < n; k++)
+				if (!parse_range(ps, sc, i + 1, close))
+					return false;
+			i = close;
+			continue;
+		}
+		op_t op = { .line = ps->line, .obj = OBJ_NONE, .obj2 = OBJ_NONE };
+		if (!parse_line(ps, &op))
+			return false;
+		if (ps->p->nops >= OPS_TEXT_MAX_OPS)
+			return perr(ps, "the program expands to more than %d ops", OPS_TEXT_MAX_OPS);
+		program_push(ps->p, &op);
+	}
+	return true;
+}
+
 bool ops_parse_text(const char *text, size_t len, program_t *p, ops_error_t *err)
 {
 	parser_t ps = { .p = p, .err = err };
 	memset(err, 0, sizeof *err);
-	char *line = NULL;
-	size_t cap = 0;
-	bool ok = true;
-	for (size_t at = 0; ok && at < len;) {
+	src_t sc = { .text = text };
+	size_t caplines = 0;
+	srcline_t *lines = NULL;
+	for (size_t at = 0; at < len;) {
 		size_t end = at;
 		while (end < len && text[end] != '\n')
 			end++;
-		ps.line++;
-		if (end - at + 1 > cap) {
-			cap = end - at + 1;
-			line = xrealloc(line, cap);
-		}
-		memcpy(line, text + at, end - at);
-		line[end - at] = 0;
+		lines = grow_lines(lines, &caplines, sc.nlines + 1);
+		lines[sc.nlines++] = (srcline_t){ at, end - at };
 		at = end + 1;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		ps.ntok = 0;
-		for (char *s = strtok(line, " \t\r\v\f"); s; s = strtok(NULL, " \t\r\v\f")) {
-			if (ps.ntok == MAXTOK) {
-				ok = perr(&ps, "too many words on one line");
-				break;
-			}
-			ps.tok[ps.ntok++] = s;
-		}
-		if (!ok || ps.ntok == 0)
-			continue;
-		op_t op = { .line = ps.line, .obj = OBJ_NONE, .obj2 = OBJ_NONE };
-		ok = parse_line(&ps, &op);
-		if (ok)
-			program_push(p, &op);
 	}
-	free(line);
+	sc.lines = lines;
+	bool ok = parse_range(&ps, &sc, 0, sc.nlines);
+	free(sc.buf);
+	free(lines);
 	free(ps.names.key);
 	free(ps.names.val);
 	free(ps.decls);
@@ -538,7 +619,7 @@ bool ops_looks_like_text(const uint8_t *data, size_t len)
 	size_t w = i;
 	while (w < len && (isalnum(data[w]) || data[w] == '_'))
 		w++;
-	static const char *const kws[] = { "free", "root", "store", "setfin", "clearfin", "gc",
+	static const char *const kws[] = { "free", "root", "store", "setfin", "clearfin", "gc", "repeat",
 		"sweep", "runfin", "proc", "profrate", "stack", "check", "scavenge", "expect" };
 	for (size_t k = 0; k < sizeof kws / sizeof kws[0]; k++)
 		if (strlen(kws[k]) == w - i && !memcmp(kws[k], data + i, w - i))
