@@ -112,6 +112,7 @@ static void heap_init_gc_fields(heap_t *h)
 {
 	h->sweepgen = 0;
 	h->sweepdone = true;
+	h->grow_unreclaimed_npages = h->grow_dead_pages = 0;
 	h->numgc = 0;
 	h->ingc = h->inrunfin = false;
 	memset(h->roots, 0, sizeof h->roots);

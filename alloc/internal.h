@@ -309,6 +309,11 @@ struct heap {
 	/* GC */
 	uint32_t sweepgen;           /* see mspan.sweepgen */
 	bool sweepdone;
+	/* Lazy mode grew the heap for grow_unreclaimed_npages pages although the
+	 * reclaim before it freed fewer and grow_dead_pages pages of unswept,
+	 * entirely dead spans were left: Go 1.19 reclaims those first (heap
+	 * checker: lazy_grow_before_reclaim). The first such growth; 0: none. */
+	uintptr_t grow_unreclaimed_npages, grow_dead_pages;
 	uint32_t numgc;
 	bool ingc, inrunfin;         /* re-entrancy guards */
 	uintptr_t roots[HEAP_NROOTS];

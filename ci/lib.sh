@@ -4,7 +4,7 @@
 af_step() { local t=$(( $(date +%s) - AF_T0 )); printf '\n==> [%d:%02d] %s\n' $(( t / 60 )) $(( t % 60 )) "$*" >&2; }
 
 # Packages every ci/ script may need; installed only when missing and root.
-AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip"
+AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip python3-yaml"
 af_install_deps() {
   local missing=()
   command -v cmake >/dev/null || missing+=(cmake)
@@ -19,6 +19,7 @@ af_install_deps() {
   command -v zip >/dev/null || missing+=(zip)
   command -v jq >/dev/null || missing+=(jq)
   command -v unzip >/dev/null || missing+=(unzip)
+  python3 -c "import yaml" 2>/dev/null || missing+=(python3-yaml)  # ci/check-workflows
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
     echo "ci: missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
@@ -114,25 +115,34 @@ af_sanitizer_env() {
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=1}
 }
 
-# af_signature LOG: one line naming a failure, used to de-duplicate findings
-# (numbers, addresses and object names blanked). In order of preference:
-#  1. the executor's report (harness/exec.c): "DIFFERENCE|THROW at op ...: OP",
-#     the heap lane and the detail lines -> kind, lane, op verb, detail;
+# af_signature LOG: one line naming a failure, used to group findings by the
+# bug rather than by the op that exposed it (numbers, addresses and object
+# names blanked; the op, its line and the heap lane left out, so minimizing
+# an input keeps its signature). In order of preference:
+#  1. the executor's report (harness/exec_report.c):
+#     THROW: the throw message @ the function that threw (the first frame of
+#       "stack at the throw", printed by the fuzz targets);
+#     DIFFERENCE: the kind of difference: the heap checker's invariant name,
+#       the memstats field or profile check, else the detail line;
 #  2. a target's own failure line ("fuzz_pageheap: op N (...): ...");
 #  3. the sanitizer's error kind and the top three frames in our sources;
 #  4. the first line that looks like an error.
 af_signature() {
   awk -v root="$AF_ROOT/" '
     function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/\<h[0-9]+\>/, "hN", s)
+                       gsub(/'"'"'[^'"'"']*'"'"'/, "NAME", s)
                        gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
-    !ex && /^(DIFFERENCE|THROW) at / {
-      ex = 1; kind = $1; op = $0
-      if (op ~ /\): /) { sub(/^[^)]*\): /, "", op); verb = (op ~ / = alloc/) ? "alloc" : op; sub(/ .*/, "", verb) }
-      else verb = "end of program"
-      next }
+    # The kind of a difference: named checks by name, the rest by template.
+    function kindof(d,   m) {
+      if (match(d, /^heap_check: [^:]*/)) return substr(d, 1, RLENGTH)
+      if (match(d, /^(memstats|heap profile): [^: ]*/)) return norm(substr(d, 1, RLENGTH))
+      return norm(d) }
+    !ex && /^(DIFFERENCE|THROW) at / { ex = 1; kind = $1; next }
     ex == 1 && /^last [0-9]+ ops:/ { ex = 2; next }
-    ex == 1 && /^  heap: / { lane = substr($0, 9); next }
-    ex == 1 && /^  / { d = substr($0, 3); detail = detail (detail == "" ? "" : "; ") d; next }
+    ex == 1 && /^  heap: / { next }
+    ex == 1 && /^  / && detail == "" { detail = substr($0, 3); next }
+    /^stack at the throw:/ { st = 1; next }
+    st && /^    #0 / { site = $4; st = 0; next }
     !own && /^fuzz_[a-z_]+: / { own = norm($0) }
     !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
@@ -143,8 +153,11 @@ af_signature() {
       $5 !~ /harness\/driver\.c/ && nf < 3 {
       fn = $4; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     END {
-      if (ex) print kind (lane != "" ? " [" lane "]" : "") " in " verb ": " norm(detail)
-      else if (own) print own
+      if (ex == 0) {}
+      else if (kind == "THROW") { d = detail; sub(/^heap_throw: /, "", d)
+                                  print "THROW: " norm(d) (site != "" ? " @ " site : ""); exit }
+      else { print "DIFFERENCE: " kindof(detail); exit }
+      if (own) print own
       else if (kind2) print kind2 (frames ? " @ " frames : "")
       else if (first) print first
       else print "no failure reproduced"

@@ -54,6 +54,7 @@ typedef struct opts {
 	unsigned set;      /* SET_* */
 	int form;          /* 0 auto, 't' text, 'b' binary */
 	const char *out;   /* -o */
+	bool profile_lines; /* run --profile-lines */
 	char **files;
 	int nfiles;
 } opts_t;
@@ -123,6 +124,8 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
 			return 1;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o->cfg.verbose = true;
+		} else if (!strcmp(a, "--profile-lines") && !strcmp(cmd, "run")) {
+			o->profile_lines = true;
 		} else if (!strcmp(a, "--text")) {
 			o->form = 't';
 		} else if (!strcmp(a, "--binary")) {
@@ -230,6 +233,34 @@ static bool apply_run_with(const char *path, const uint8_t *d, size_t n, const o
 	return true;
 }
 
+/* --profile-lines: the heap profile's totals after every gc op (what Go's
+ * runtime.MemProfile shows after runtime.GC(); ci/gocheck compares them). */
+typedef struct profile_lines {
+	const program_t *prog;
+	unsigned ngc;
+} profile_lines_t;
+
+static void sum_bucket(const heap_bucket_t *b, void *ctx)
+{
+	heap_bucket_t *t = ctx;
+	t->allocs += b->allocs;
+	t->alloc_bytes += b->alloc_bytes;
+	t->frees += b->frees;
+	t->free_bytes += b->free_bytes;
+}
+
+static void print_profile(exec_t *ex, size_t opindex, void *ctx)
+{
+	profile_lines_t *pl = ctx;
+	heap_bucket_t t = { 0 };
+	if (opindex >= pl->prog->nops || pl->prog->ops[opindex].code != OP_GC)
+		return;
+	heap_profile(exec_heap(ex, 0), sum_bucket, &t);
+	printf("gc %u profile: allocs %llu %llu frees %llu %llu\n", ++pl->ngc,
+	       (unsigned long long)t.allocs, (unsigned long long)t.alloc_bytes,
+	       (unsigned long long)t.frees, (unsigned long long)t.free_bytes);
+}
+
 /* Runs one text program on ex, or on heaps of its own when the file says
  * "# run-with:" options that differ from the command line's. */
 static exec_status_t run_text(exec_t *ex, const opts_t *o, const char *path, const uint8_t *d, size_t n)
@@ -245,7 +276,12 @@ static exec_status_t run_text(exec_t *ex, const opts_t *o, const char *path, con
 		    fc.specials != o->cfg.specials || fc.mode != o->cfg.mode ||
 		    fc.cap_bytes != o->cfg.cap_bytes || fc.profrate != o->cfg.profrate)
 			fx = exec_new(&fc);
+		profile_lines_t pl = { &p, 0 };
+		if (fx && o->profile_lines)
+			exec_set_op_hook(fx, print_profile, &pl);
 		st = fx ? exec_run_program(fx, &p, NULL) : EXEC_INPUT;
+		if (fx)
+			exec_set_op_hook(fx, NULL, NULL);
 		if (st != EXEC_OK && fx)
 			fputs(exec_report(fx), stderr);
 		if (fx != ex)
@@ -264,7 +300,10 @@ static int cmd_run(int argc, char **argv)
 		"(names sorted; objects of binary programs are h0, h1, ... in allocation order).\n"
 		"Exit status: 0 every check held; 1 a difference (the report goes to stderr);\n"
 		"2 a usage or input error.\n"
-		"  -v                   trace every op with its result\n";
+		"  -v                   trace every op with its result\n"
+		"  --profile-lines      after each gc of a text program, print the heap profile's\n"
+		"                       totals over all stacks (the first heap):\n"
+		"                       'gc N profile: allocs A B frees F G' (objects, bytes)\n";
 	opts_t o;
 	int rc = parse_opts("run", help, argc, argv, &o);
 	if (rc)

@@ -9,6 +9,7 @@
  */
 #include "oracles/model.h"
 #include "oracles/ref_sizeclasses.h"
+#include "oracles/sampling.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,12 @@ struct model {
 	/* profile: published and recent bounds per stack, sorted by stack */
 	model_bucket_t *pub, *rec;
 	size_t nbuck, capbuck;
+	/* sampling at rate > 1 (sampling.h): each P's countdown, the chances of
+	 * the sampled-or-not records not yet published, the published test */
+	samp_p_t samp_p[HEAP_MAX_PROCS];
+	double samp_rec_lo, samp_rec_hi;
+	uint64_t samp_rec_n;
+	samp_test_t samp;
 	/* the last gc's result */
 	model_fin_t *gcfin;
 	size_t ngcfin, capgcfin;
@@ -175,6 +182,11 @@ void model_reset(model_t *m)
 	m->nspecs = 0;
 	m->nfinq = 0;
 	m->profrate = m->profrate0;
+	for (int p = 0; p < HEAP_MAX_PROCS; p++)
+		m->samp_p[p] = samp_p_new(m->profrate0);   /* mcache_new's countdown */
+	m->samp_rec_lo = m->samp_rec_hi = 0;
+	m->samp_rec_n = 0;
+	m->samp = (samp_test_t){0};
 	memset(&m->st, 0, sizeof m->st);
 	m->nbuck = 0;
 	m->ngcfin = 0;
@@ -250,6 +262,10 @@ static void prof_note(model_t *m, const model_obj_t *o, bool is_free)
  * everything recorded before that GC and the frees its sweep found. */
 static void prof_publish(model_t *m)
 {
+	m->samp.mu_lo += m->samp_rec_lo, m->samp.mu_hi += m->samp_rec_hi;
+	m->samp.n += m->samp_rec_n;
+	m->samp_rec_lo = m->samp_rec_hi = 0;
+	m->samp_rec_n = 0;
 	for (size_t i = 0; i < m->nbuck; i++) {
 		model_bucket_t *p = &m->pub[i], *r = &m->rec[i];
 		p->allocs_lo += r->allocs_lo, p->allocs_hi += r->allocs_hi;
@@ -481,6 +497,12 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 	m->upper += o->sizeclass ? m->class_span[o->sizeclass] : o->elemsize;
 	stats_block(m, o, false);
 	prof_note(m, o, false);
+	double lo, hi;
+	samp_alloc(&m->samp, &m->samp_p[p], m->profrate, o->elemsize, &lo, &hi);
+	if (o->prof == MODEL_PROF_MAYBE) {
+		m->samp_rec_lo += lo, m->samp_rec_hi += hi;
+		m->samp_rec_n++;
+	}
 	return id;
 }
 
@@ -936,6 +958,13 @@ bool model_check_profile(model_t *m, const heap_bucket_t *bs, size_t n,
 			snprintf(why, whylen, "stack %u: bucket missing", m->pub[j].stack);
 			return false;
 		}
-	return true;
+	/* The uncertain records that were sampled, against their chances. */
+	uint64_t k = 0;
+	for (size_t i = 0, e = 0; i < n; i++) {
+		while (m->pub[e].stack != bs[i].stack)
+			e++;
+		k += bs[i].allocs - m->pub[e].allocs_lo;
+	}
+	return samp_check(&m->samp, k, why, whylen);
 }
 #undef RANGE

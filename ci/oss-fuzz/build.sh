@@ -39,13 +39,15 @@ if [ -f "$src/harness/mutator.c" ]; then
 fi
 
 # Seeds compiled from readable sources (the CMake target `seeds`: corpus/
-# mkseeds.sh) need allocfuzz at build time: a host build without
-# sanitizers, used for nothing else.
+# mkseeds.sh) need allocfuzz at build time: a helper built without
+# instrumentation, as the OSS-Fuzz guide says ("Temporarily disabling code
+# instrumentation during builds"): no CFLAGS, and AFL_NOOPT=1 so that
+# afl-clang-fast compiles plain code under AFL++.
 seeds_built=0
 if have_target "$build" seeds; then
-  cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
+  AFL_NOOPT=1 cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_C_FLAGS="-O0" -DCMAKE_CXX_FLAGS="-O0" -DAF_WERROR=OFF >/dev/null
-  cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
+  AFL_NOOPT=1 cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
 fi
 
 cp "$src/reference/go-sizeclasses.tsv" "$OUT/"
