@@ -6,6 +6,11 @@
  * Naming: internal functions are <gofile>_<go identifier> (mheap_alloc,
  * mcentral_cache_span, mspan_next_free_index), so they read side by side
  * with Go's runtime. Functions ending in _locked require the named lock.
+ * A field that ports a Go field keeps Go's spelling, camelCase or not
+ * (allocCount, freeindex, nelems, tinyoffset, tinyAllocs, nextSample,
+ * flushGen, sweepgen); our own fields are lowercase (cachedby, npreleased).
+ * Not yet so: allocbits, gcmarkbits, alloccache (Go's allocBits,
+ * gcmarkBits, allocCache).
  */
 #ifndef ALLOCFUZZ_INTERNAL_H
 #define ALLOCFUZZ_INTERNAL_H
