@@ -6,7 +6,16 @@
  * exits 77, which CTest reports as skipped (SKIP_RETURN_CODE), not passed. */
 #include "alloc/testing.h"
 
-#ifndef AF_ASAN
+/* The compiler says whether this is an ASan build (gcc and clang). */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN 1
+#endif
+#endif
+
+#ifndef T_ASAN
 #include <stdio.h>
 
 int main(void)
@@ -16,6 +25,7 @@ int main(void)
 }
 #else
 #include "tests/t.h"
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
