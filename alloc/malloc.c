@@ -196,7 +196,7 @@ static uintptr_t alloc_large(heap_t *h, size_t size, bool noscan)
 	s->alloccache = 0;
 	/* mheap_free takes it off again. */
 	lock_acquire(&h->lock);
-	mspan_list_insert(&h->large, s);
+	mspan_list_insert(h, &h->large, s);
 	lock_release(&h->lock);
 	prepare_slot(s->startaddr, size, s->elemsize, s->needzero);
 	mstats_note_large_alloc(h, s->elemsize);

@@ -62,21 +62,27 @@ static void mark_pointer(heap_t *h, uintptr_t v, const char *where, uintptr_t fr
 		gcwork_push(h, s->startaddr + idx * s->elemsize);
 }
 
-/* Go's scanobject: the pointer slots of [b, b+n) by the heap bitmap. */
+/* Go's scanobject: the pointer slots of [b, b+n) by the heap bitmap. One
+ * bitmap word covers 64 heap words; its arena is looked up once and only its
+ * set bits are visited, so an object costs its bitmap words plus its
+ * pointers, not a lookup per word. */
 static void scan_block(heap_t *h, uintptr_t b, uintptr_t n)
 {
-	for (uintptr_t w = b; w < b + n; w += PTR_SIZE) {
+	uintptr_t end = b + n;
+	for (uintptr_t w = b; w < end;) {
 		heaparena_t *a = mheap_arena_of(h, w);
 		uintptr_t i = (w & (ARENA_BYTES - 1)) / PTR_SIZE;
+		uintptr_t left = 64 - (i & 63);   /* heap words this bitmap word still covers */
+		if (left > (end - w) / PTR_SIZE)
+			left = (end - w) / PTR_SIZE;
 		uint64_t bits = a->ptrbits[i >> 6] >> (i & 63);
-
-		if (bits == 0) {
-			/* no pointer slot in the rest of this bitmap word */
-			w += (63 - (i & 63)) * PTR_SIZE;
-			continue;
+		if (left < 64)
+			bits &= ((uint64_t)1 << left) - 1;
+		for (; bits; bits &= bits - 1) {
+			uintptr_t slot = w + (uintptr_t)__builtin_ctzll(bits) * PTR_SIZE;
+			mark_pointer(h, *(uintptr_t *)slot, "object word", slot);
 		}
-		if (bits & 1)
-			mark_pointer(h, *(uintptr_t *)w, "object word", w);
+		w += left * PTR_SIZE;
 	}
 }
 

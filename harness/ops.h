@@ -159,6 +159,15 @@ typedef struct opbuf { uint8_t *buf; size_t len, cap; } opbuf_t;
 void opbuf_put(opbuf_t *b, const void *p, size_t n);
 void opbuf_free(opbuf_t *b);
 
+/* Bounds of the binary form (harness/OPS.md, "Bounds"): the GC scans and
+ * the checks verify every pointer word, so no input of a few KiB may make
+ * millions of them. An alloc's valid pointer-word count is capped at
+ * OPBIN_MAX_PTRS_OBJ, and at what is left of OPBIN_MAX_PTRS_PROG for the
+ * program (counts that make the alloc BADARG stay as they are). Text
+ * programs are not bounded; opbin_encode refuses what would decode as less. */
+#define OPBIN_MAX_PTRS_OBJ 1024
+#define OPBIN_MAX_PTRS_PROG 16384
+
 /* Resolution context: the live set (object ids, ascending), sizes and ptr
  * words of every object, as the executor knows them. */
 typedef struct opbin_ctx {

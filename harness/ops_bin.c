@@ -78,10 +78,9 @@ static uint64_t read_size(rd_t *r)
 	}
 }
 
-static uint64_t read_ptrs(rd_t *r, uint64_t size)
+static uint64_t read_ptrs_uncapped(rd_t *r, uint64_t words)
 {
 	uint8_t k = rd8(r);
-	uint64_t words = size / PTR_SIZE;
 	if (k < 128)
 		return 0;
 	switch (k) {
@@ -91,6 +90,14 @@ static uint64_t read_ptrs(rd_t *r, uint64_t size)
 	case 0xff: return words;
 	default: return (uint64_t)(k - 127) < words ? (uint64_t)(k - 127) : words;
 	}
+}
+
+/* A valid count is capped per object (OPBIN_MAX_PTRS_OBJ); one over size/8
+ * stays, to reach BADARG. */
+static uint64_t read_ptrs(rd_t *r, uint64_t size)
+{
+	uint64_t words = size / PTR_SIZE, v = read_ptrs_uncapped(r, words);
+	return v <= words && v > OPBIN_MAX_PTRS_OBJ ? OPBIN_MAX_PTRS_OBJ : v;
 }
 
 static uint32_t read_sel(rd_t *r, bool target)
@@ -335,8 +342,9 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 	put8(&b, canonical_opcode(op->code));
 	switch ((op_code_t)op->code) {
 	case OP_ALLOC:
-		if (op->a > UINT32_MAX || op->b > UINT32_MAX) {
-			ok = false;
+		if (op->a > UINT32_MAX || op->b > UINT32_MAX ||
+		    (op->b <= op->a / PTR_SIZE && op->b > OPBIN_MAX_PTRS_OBJ)) {
+			ok = false;   /* would decode as fewer pointer words */
 			break;
 		}
 		put8(&b, Z_EXACT);
