@@ -21,6 +21,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* A pointer slot: ptrwords counts these (Go's 64-bit word). */
+#define OP_WORD_BYTES 8
+
 typedef enum op_code {
 	OP_ALLOC = 0,     /* obj = alloc a [ptrs=b] */
 	OP_FREE,          /* free obj */
@@ -165,8 +168,8 @@ void opbuf_free(opbuf_t *b);
  * OPBIN_MAX_PTRS_OBJ, and at what is left of OPBIN_MAX_PTRS_PROG for the
  * program (counts that make the alloc BADARG stay as they are). Text
  * programs are not bounded; opbin_encode refuses what would decode as less. */
-#define OPBIN_MAX_PTRS_OBJ 1024
-#define OPBIN_MAX_PTRS_PROG 16384
+#define OPBIN_MAX_PTRS_OBJ 32768    /* 256 KiB: pointer slots in two 128 KiB oblets */
+#define OPBIN_MAX_PTRS_PROG 65536
 
 /* Resolution context: the live set (object ids, ascending), sizes and ptr
  * words of every object, as the executor knows them. */
@@ -175,6 +178,7 @@ typedef struct opbin_ctx {
 	size_t nlive;
 	const uint64_t *size; /* per object id: requested size */
 	const uint64_t *ptrs; /* per object id: ptr words */
+	uint64_t ptrs_used;   /* ptr words of the program's allocs so far (OPBIN_MAX_PTRS_PROG) */
 } opbin_ctx_t;
 /* Turns a raw op into an op_t against ctx; new_obj is the id an alloc op
  * creates. Returns false if the op is a no-op in this state (it needs an

@@ -5,7 +5,8 @@
  * page heap hands the kept range out with needzero set, and heap_scavenge
  * still gives it back (needzero clear, zero pages). */
 #include "t.h"
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include <string.h>
 
 static const size_t sizes[] = { 8, 16, 48, 512, 4000, 32768, 40000, 300000 };

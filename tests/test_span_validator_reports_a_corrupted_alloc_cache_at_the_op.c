@@ -10,7 +10,8 @@
  * the plain build shows.
  */
 #include "harness/exec.h"
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 
 #include <string.h>
