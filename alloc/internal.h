@@ -194,6 +194,9 @@ struct mspan {
 	int8_t cachedby;        /* P owning it in its mcache, or -1 */
 	uint8_t large;          /* a large-object span (size class 0) */
 	uint64_t alloccache;
+	uintptr_t scanbytes;    /* a large span: bytes of its object's leading pointer
+	                         * words (ptrwords * 8); the scan stops there, as Go's
+	                         * heap bits end at an object's last pointer word */
 	uint64_t *allocbits;    /* points into bits[0] or bits[1] */
 	uint64_t *gcmarkbits;   /* the other one; swapped by sweep */
 	uint64_t bits[2][ALLOC_BITS_WORDS];

@@ -73,13 +73,13 @@ static void mark_pointer(heap_t *h, uintptr_t v, const char *where, uintptr_t fr
  * holds it (alloc/SEMANTICS.md). */
 #define MAX_OBLET_BYTES ((uintptr_t)128 << 10)
 
-/* The pointer slots of [b, b+n) by the heap bitmap. One bitmap word covers
- * 64 heap words; its arena is looked up once and only its set bits are
- * visited, so a piece costs its bitmap words plus its pointers, not a
- * lookup per word. */
-static void scan_block(heap_t *h, uintptr_t b, uintptr_t n)
+/* The pointer slots of [b, b+n) below stop, by the heap bitmap. One bitmap
+ * word covers 64 heap words; its arena is looked up once and only its set
+ * bits are visited, so a piece costs its bitmap words plus its pointers, not
+ * a lookup per word. */
+static void scan_block(heap_t *h, uintptr_t b, uintptr_t n, uintptr_t stop)
 {
-	uintptr_t end = b + n;
+	uintptr_t end = b + n < stop ? b + n : stop;
 	for (uintptr_t w = b; w < end;) {
 		heaparena_t *a = mheap_arena_of(h, w);
 		uintptr_t i = (w & (ARENA_BYTES - 1)) / PTR_SIZE;
@@ -98,18 +98,20 @@ static void scan_block(heap_t *h, uintptr_t b, uintptr_t n)
 	}
 }
 
-static void scan_object(heap_t *h, uintptr_t obj, uintptr_t elemsize)
+/* The object at obj of span s, piece by piece; a large object's scan ends at
+ * its last pointer word (the pieces, and so the filter, stay the same). */
+static void scan_object(heap_t *h, mspan_t *s, uintptr_t obj)
 {
-	for (uintptr_t b = obj; b < obj + elemsize; b += MAX_OBLET_BYTES)
-		scan_block(h, b, obj + elemsize - b < MAX_OBLET_BYTES ? obj + elemsize - b : MAX_OBLET_BYTES);
+	uintptr_t size = s->elemsize, stop = s->large ? obj + s->scanbytes : obj + size;
+	for (uintptr_t b = obj; b < stop; b += MAX_OBLET_BYTES)
+		scan_block(h, b, obj + size - b < MAX_OBLET_BYTES ? obj + size - b : MAX_OBLET_BYTES, stop);
 }
 
 static void drain(heap_t *h)
 {
 	while (h->gcwork_n > 0) {
 		uintptr_t obj = h->gcwork[--h->gcwork_n];
-		mspan_t *s = mheap_span_of_inuse(h, obj);
-		scan_object(h, obj, s->elemsize);
+		scan_object(h, mheap_span_of_inuse(h, obj), obj);
 	}
 }
 
@@ -122,7 +124,7 @@ void mgcmark_scan_finalizer_object(heap_t *h, mspan_t *s, uintptr_t p)
 		heap_throw(h, "mark: finalizer record at %#lx on a free slot %lu of span %#lx",
 		           (unsigned long)p, (unsigned long)idx, (unsigned long)s->startaddr);
 	if (!spanclass_noscan(s->spanclass))
-		scan_object(h, s->startaddr + idx * s->elemsize, s->elemsize);
+		scan_object(h, s, s->startaddr + idx * s->elemsize);
 }
 
 /* Calls fn for every in-use span, in address order (Go's allspans). */
