@@ -53,6 +53,9 @@ struct model {
 	/* live blocks by span class (small) and their bytes (large), kept as
 	 * blocks start and end, so lower_bound does not walk every object */
 	uint64_t live_count[NCLASSES * 2], live_large;
+	int32_t *liveb;            /* the live block owners, unordered: a GC sweeps these,
+	                            * not every object ever allocated */
+	size_t nliveb, capliveb;
 	model_ref_t roots[HEAP_NROOTS];
 	tinyc_t tiny[HEAP_MAX_PROCS];
 	spec_t *specs;
@@ -178,6 +181,7 @@ void model_reset(model_t *m)
 	m->upper = 0;
 	memset(m->live_count, 0, sizeof m->live_count);
 	m->live_large = 0;
+	m->nliveb = 0;
 	for (int i = 0; i < HEAP_NROOTS; i++)
 		m->roots[i] = (model_ref_t){MODEL_NIL, 0};
 	for (int p = 0; p < HEAP_MAX_PROCS; p++)
@@ -203,6 +207,7 @@ void model_destroy(model_t *m)
 	free(m->rec);
 	free(m->gcfin);
 	free(m->gcfreed);
+	free(m->liveb);
 	free(m->marks);
 	free(m->work);
 	free(m);
@@ -298,9 +303,18 @@ static void stats_block(model_t *m, const model_obj_t *o, bool is_free)
 
 static int spanclass_of(const model_obj_t *o);
 
-/* A block starts or ends: the live-block counts lower_bound reads. */
-static void live_block(model_t *m, const model_obj_t *o, int delta)
+/* A block starts or ends: the live-block list and the counts lower_bound reads. */
+static void live_block(model_t *m, model_obj_t *o, int delta)
 {
+	if (delta > 0) {
+		m->liveb = grow(m->liveb, &m->capliveb, m->nliveb + 1, sizeof *m->liveb);
+		o->livepos = (int32_t)m->nliveb;
+		m->liveb[m->nliveb++] = (int32_t)(o - m->objs);
+	} else {
+		int32_t moved = m->liveb[--m->nliveb];
+		m->liveb[o->livepos] = moved;
+		m->objs[moved].livepos = o->livepos;
+	}
 	if (o->sizeclass == 0)
 		m->live_large += delta > 0 ? o->elemsize : -o->elemsize;
 	else
@@ -738,10 +752,14 @@ void model_gc(model_t *m, model_gc_result_t *out)
 
 	/* Sweep (Go's sweepLocked): an unmarked block with a finalizer special is
 	 * kept and all its finalizer specials are queued; other unmarked blocks
-	 * are freed. */
-	for (size_t i = 0; i < m->nobjs; i++) {
-		int32_t b = (int32_t)i;
-		if (!is_block_owner(&m->objs[i], b) || m->marks[b])
+	 * are freed. The live blocks in ascending id order (the queue's order),
+	 * from a copy: ending a block changes the list. */
+	size_t nsweep = m->nliveb;
+	memcpy(m->work, m->liveb, nsweep * sizeof *m->work);
+	qsort(m->work, nsweep, sizeof *m->work, cmp_id);
+	for (size_t i = 0; i < nsweep; i++) {
+		int32_t b = m->work[i];
+		if (!is_block_owner(&m->objs[b], b) || m->marks[b])
 			continue;
 		if (block_has_spec(m, b)) {
 			for (size_t k = 0; k < m->nspecs;) {

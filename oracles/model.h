@@ -72,6 +72,8 @@ typedef struct model_obj {
 	int32_t last;         /* a block owner: the highest id in its block (itself
 	                         unless tiny sub-objects followed), so ending a block
 	                         visits its members, not every later object */
+	int32_t livepos;      /* a live block owner: its index in the model's list of
+	                         live blocks (what a GC sweeps) */
 } model_obj_t;
 
 /* ---- lifecycle ---- */
