@@ -755,8 +755,10 @@ void model_gc(model_t *m, model_gc_result_t *out)
 	 * are freed. The live blocks in ascending id order (the queue's order),
 	 * from a copy: ending a block changes the list. */
 	size_t nsweep = m->nliveb;
-	memcpy(m->work, m->liveb, nsweep * sizeof *m->work);
-	qsort(m->work, nsweep, sizeof *m->work, cmp_id);
+	if (nsweep) {
+		memcpy(m->work, m->liveb, nsweep * sizeof *m->work);
+		qsort(m->work, nsweep, sizeof *m->work, cmp_id);
+	}
 	for (size_t i = 0; i < nsweep; i++) {
 		int32_t b = m->work[i];
 		if (!is_block_owner(&m->objs[b], b) || m->marks[b])
