@@ -88,6 +88,17 @@ void heap_throw(heap_t *h, const char *fmt, ...)
 #define af_assert(h, cond) do { if (0 && (cond)) {} } while (0)
 #endif
 
+/* Expensive checks (CMake AF_EXPENSIVE: on in the fuzz, asan and coverage
+ * presets): mcheck.c's validators where a span changes hands. Off, the call
+ * still type-checks and compiles to nothing. */
+#ifdef ALLOCFUZZ_EXPENSIVE
+#define AF_EXPENSIVE 1
+#else
+#define AF_EXPENSIVE 0
+#endif
+#define af_assert_span_valid(h, s, where) \
+	do { if (AF_EXPENSIVE) mspan_assert_valid((h), (s), (where)); } while (0)
+
 /* ---- ASan: the heap poisons its own free memory ---- */
 #if defined(__SANITIZE_ADDRESS__)
 #define AF_ASAN 1
@@ -188,6 +199,9 @@ struct mspan {
 	int8_t cachedby;        /* P owning it in its mcache, or -1 */
 	uint8_t large;          /* a large-object span (size class 0) */
 	uint64_t alloccache;
+	uintptr_t scanbytes;    /* a large span: bytes of its object's leading pointer
+	                         * words (ptrwords * 8); the scan stops there, as Go's
+	                         * heap bits end at an object's last pointer word */
 	uint64_t *allocbits;    /* points into bits[0] or bits[1] */
 	uint64_t *gcmarkbits;   /* the other one; swapped by sweep */
 	uint64_t bits[2][ALLOC_BITS_WORDS];
@@ -288,6 +302,15 @@ typedef struct fintab {
 	int32_t nkey, ndead, max;
 } fintab_t;
 
+/* Up to this much address space stays mapped across heap_reset, dirty and
+ * poisoned, to be zeroed where it is reused (needzero). Above it, reset zeroes
+ * what was used and gives the range back, so one huge run does not keep its
+ * memory for the rest of a campaign. The op targets' default cap (16 MiB) and
+ * fuzz_pageheap's largest heap (72 MiB) are below it: their runs never fault
+ * the heap's pages in twice (ci/bench: fuzz_pageheap replay 600 -> 1000
+ * execs/s against a 32 MiB bound). */
+#define RESET_KEEP_MAX ((uintptr_t)128 << 20)
+
 /* ---- the heap instance ---- */
 struct heap {
 	heap_config_t cfg;
@@ -297,6 +320,10 @@ struct heap {
 	uintptr_t arena_used;        /* committed heap memory is [arena_start, arena_used) */
 	uintptr_t arena_hwm;         /* end of the highest span handed out since reset:
 	                              * [arena_start, arena_hwm) may be dirty (reset cost) */
+	uintptr_t arena_mapped;      /* [arena_start, arena_mapped) is read-write: the
+	                              * committed range plus what heap_reset kept mapped */
+	uintptr_t arena_dirty;       /* [arena_start, arena_dirty) was kept by heap_reset
+	                              * without zeroing: mheap_grow marks runs there needzero */
 	heaparena_t *arenas[MAX_ARENAS]; /* metadata of committed arenas, else NULL */
 	heaparena_t *arena_maps[MAX_ARENAS]; /* mheap.c: metadata mappings kept across reset */
 	/* page heap free runs: free[n] holds runs of n pages (n < FREE_LIST_PAGES),
@@ -375,12 +402,21 @@ void mheap_free(heap_t *h, mspan_t *s);                /* back to free runs, coa
 void mheap_free_locked(heap_t *h, mspan_t *s);
 mspan_t *mheap_span_of(const heap_t *h, uintptr_t p);  /* spanOf: any state, or NULL */
 mspan_t *mheap_span_of_inuse(const heap_t *h, uintptr_t p); /* INUSE span holding p, or NULL */
-heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p);
+/* The arena metadata holding p, or NULL. Inline: the heap checker and the
+ * mark phase call it in loops, and in the fuzz preset only the allocator's
+ * own files carry comparison tracing (CMakeLists.txt), so the checker's
+ * copies are not traced. */
+static inline heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p)
+{
+	if (p < h->arena_start || p >= h->arena_end)
+		return NULL;
+	return __atomic_load_n(&h->arenas[(p - h->arena_start) >> ARENA_SHIFT], __ATOMIC_ACQUIRE);
+}
 size_t mheap_scavenge_all(heap_t *h);                 /* takes h->lock */
 void mspan_list_init(mspan_list_t *l);
-void mspan_list_insert(mspan_list_t *l, mspan_t *s);   /* at front */
-void mspan_list_insert_back(mspan_list_t *l, mspan_t *s);
-void mspan_list_remove(mspan_list_t *l, mspan_t *s);
+void mspan_list_insert(heap_t *h, mspan_list_t *l, mspan_t *s);   /* at front */
+void mspan_list_insert_back(heap_t *h, mspan_list_t *l, mspan_t *s);
+void mspan_list_remove(heap_t *h, mspan_list_t *l, mspan_t *s);
 
 /* "mbitmap.c" */
 void mspan_init_objects(heap_t *h, mspan_t *s, spanclass_t sc); /* nelems, elemsize, bits, divmagic */
@@ -511,5 +547,11 @@ void mcheck_destroy(heap_t *h);
 /* heap_check without stopping at the first violation: fills out[0..max)
  * and returns how many violations there were (0 = clean). */
 size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max);
+/* Validators (af_assert_span_valid): one span's object invariants (in use)
+ * and its own list links; a whole list. false with the violation in why. */
+bool mspan_is_valid(heap_t *h, const mspan_t *s, heap_check_report_t *why);
+bool mspan_list_is_valid(heap_t *h, const mspan_list_t *l, heap_check_report_t *why);
+/* mspan_is_valid or heap_throw naming where, the invariant and the detail. */
+void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where);
 
 #endif

@@ -181,10 +181,10 @@ static inline void prepare_slot(uintptr_t x, size_t size, size_t slotsize, bool 
 	}
 }
 
-static uintptr_t alloc_large(heap_t *h, size_t size, bool noscan)
+static uintptr_t alloc_large(heap_t *h, size_t size, size_t ptrwords)
 {
 	uintptr_t npages = (size + PAGE_MASK) >> PAGE_SHIFT;
-	mspan_t *s = mheap_alloc(h, npages, make_spanclass(0, noscan));
+	mspan_t *s = mheap_alloc(h, npages, make_spanclass(0, ptrwords == 0));
 	if (s == NULL)
 		return 0;
 	if (!s->large || s->nelems != 1 || s->npages != npages)
@@ -196,8 +196,9 @@ static uintptr_t alloc_large(heap_t *h, size_t size, bool noscan)
 	s->alloccache = 0;
 	/* mheap_free takes it off again. */
 	lock_acquire(&h->lock);
-	mspan_list_insert(&h->large, s);
+	mspan_list_insert(h, &h->large, s);
 	lock_release(&h->lock);
+	s->scanbytes = ptrwords * PTR_SIZE;
 	prepare_slot(s->startaddr, size, s->elemsize, s->needzero);
 	mstats_note_large_alloc(h, s->elemsize);
 	return s->startaddr;
@@ -264,7 +265,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 			c->nmalloc_local[cls]++;
 		}
 	} else {
-		x = alloc_large(h, size, noscan);
+		x = alloc_large(h, size, noscan ? 0 : ptrwords);
 		if (x == 0) {
 			*err = ALLOC_ERR_NOMEM;
 			return NULL;

@@ -58,6 +58,7 @@ void mcache_refill(heap_t *h, mcache_t *c, spanclass_t sc)
 		           s->allocCount, s->nelems);
 	__atomic_store_n(&s->cachedby, (int8_t)mcache_p(h, c), __ATOMIC_RELAXED);
 	c->alloc[sc] = s;
+	af_assert_span_valid(h, s, "mcache_refill");
 }
 
 /* Go's releaseAll (called when a GC starts, and by heap_reset users):

@@ -34,11 +34,11 @@ void mcentral_init(mcentral_t *c, spanclass_t sc)
 	}
 }
 
-static mspan_t *list_pop(mspan_list_t *l)
+static mspan_t *list_pop(heap_t *h, mspan_list_t *l)
 {
 	mspan_t *s = l->first;
 	if (s)
-		mspan_list_remove(l, s);
+		mspan_list_remove(h, l, s);
 	return s;
 }
 
@@ -81,20 +81,20 @@ mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c)
 	mspan_t *s;
 
 	lock_acquire(&c->lock);
-	s = list_pop(partial_swept(h, c));
+	s = list_pop(h, partial_swept(h, c));
 	if (s)
 		goto havespan;
-	while ((s = list_pop(partial_unswept(h, c))) != NULL) {
+	while ((s = list_pop(h, partial_unswept(h, c))) != NULL) {
 		sweep_preserving(h, s);
 		if (s->allocCount < s->nelems)
 			goto havespan;
-		mspan_list_insert_back(full_swept(h, c), s);
+		mspan_list_insert_back(h, full_swept(h, c), s);
 	}
-	while ((s = list_pop(full_unswept(h, c))) != NULL) {
+	while ((s = list_pop(h, full_unswept(h, c))) != NULL) {
 		sweep_preserving(h, s);
 		if (s->allocCount < s->nelems)
 			goto havespan;
-		mspan_list_insert_back(full_swept(h, c), s);
+		mspan_list_insert_back(h, full_swept(h, c), s);
 	}
 	/* mheap_alloc may sweep (reclaim) spans of this class, which return
 	 * through mcentral_free_span_locked: drop the lock meanwhile. */
@@ -105,6 +105,7 @@ mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c)
 	lock_acquire(&c->lock);
 
 havespan:
+	af_assert_span_valid(h, s, "mcentral_cache_span");
 	if (s->allocCount >= s->nelems)
 		heap_throw(h, "mcentral_cache_span: span has no free objects: allocCount=%u nelems=%u",
 		           s->allocCount, s->nelems);
@@ -128,6 +129,7 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 
 	if (s == &h->emptyspan)
 		heap_throw(h, "mcentral_uncache_span: uncaching the empty span");
+	af_assert_span_valid(h, s, "mcentral_uncache_span");
 	__atomic_store_n(&s->cachedby, (int8_t)-1, __ATOMIC_RELAXED);
 	if (s->sweepgen == sg + 1) {
 		/* Cached before this sweep began: ours to sweep, and the sweep
@@ -158,13 +160,13 @@ void mcentral_free_span_locked(heap_t *h, mcentral_t *c, mspan_t *s, bool wasemp
 	if (wasempty && s->list != NULL && s->list != &c->full[0] && s->list != &c->full[1])
 		heap_throw(h, "mcentral_free_span_locked: wasempty but span not on a full list");
 	if (s->list != NULL)
-		mspan_list_remove(s->list, s);
+		mspan_list_remove(h, s->list, s);
 	if (s->allocCount == 0) {
 		mheap_free(h, s);
 		return;
 	}
 	if (s->allocCount < s->nelems)
-		mspan_list_insert(partial_swept(h, c), s);
+		mspan_list_insert(h, partial_swept(h, c), s);
 	else
-		mspan_list_insert(full_swept(h, c), s);
+		mspan_list_insert(h, full_swept(h, c), s);
 }

@@ -314,8 +314,9 @@ static unsigned popcount_bits(const uint64_t *b, uintptr_t n)
 	return c;
 }
 
-/* Size class table, bitmaps, counts, alloccache: the object invariants. */
-static void check_span_objects(checker_t *k, mspan_t *s)
+/* Size class table, bitmaps, counts, alloccache: the object invariants of
+ * one in-use span; they need nothing but the span and the heap's sweepgen. */
+static bool span_objects_valid(checker_t *k, const mspan_t *s)
 {
 	unsigned long a = ADDR(s->startaddr);
 	int cls = spanclass_sizeclass(s->spanclass);
@@ -330,7 +331,7 @@ static void check_span_objects(checker_t *k, mspan_t *s)
 	if (!geom_ok) {
 		violation(k, "span_geometry", "span %#lx class %d large %u elemsize %lu nelems %u npages %lu divmagic %u",
 			  a, cls, s->large, ADDR(s->elemsize), s->nelems, ADDR(s->npages), s->divmagic);
-		return;   /* nothing below is meaningful */
+		return false;   /* nothing below is meaningful */
 	}
 	if (s->limit != s->startaddr + (uintptr_t)s->nelems * s->elemsize ||
 	    s->limit > s->startaddr + spanbytes)
@@ -341,7 +342,7 @@ static void check_span_objects(checker_t *k, mspan_t *s)
 	    (s->gcmarkbits != s->bits[0] && s->gcmarkbits != s->bits[1])) {
 		violation(k, "bits_storage", "span %#lx allocbits %p gcmarkbits %p bits %p", a,
 			  (void *)s->allocbits, (void *)s->gcmarkbits, (void *)s->bits);
-		return;
+		return false;
 	}
 	uintptr_t n = s->nelems;
 	for (uintptr_t w = n / 64; w < ALLOC_BITS_WORDS; w++) {
@@ -395,7 +396,14 @@ static void check_span_objects(checker_t *k, mspan_t *s)
 					  (unsigned long long)s->gcmarkbits[w]);
 				break;
 			}
+	return true;
+}
 
+static void check_span_objects(checker_t *k, mspan_t *s)
+{
+	if (!span_objects_valid(k, s))
+		return;   /* its counts mean nothing */
+	int cls = spanclass_sizeclass(s->spanclass);
 	/* stats as the walk sees them */
 	if (cls == 0) {
 		k->nlarge++;
@@ -799,6 +807,76 @@ static void check_stats(checker_t *k)
 			  (unsigned long long)st.heap_released, (unsigned long long)st.heap_sys,
 			  (unsigned long long)inuse, (unsigned long long)idle, (unsigned long long)rel,
 			  (unsigned long long)sys);
+}
+
+/* ---- validators: one span where it changes hands ----
+ *
+ * mimalloc's _mi_page_is_valid: cheap checks of what a span carries, called
+ * (with AF_EXPENSIVE, internal.h) where a span goes from one owner to the
+ * next (mcentral <-> mcache, sweep, the page heap's free), so a corruption is
+ * reported by the op that handed the span over, not at the next check
+ * point. They reuse the checker's per-span checks and names; the list check
+ * looks at the span's own links only (its neighbours and, at the ends, the
+ * list head), so a validation costs the span, never the heap. */
+
+static bool span_links_valid(checker_t *k, const mspan_t *s)
+{
+	const mspan_list_t *l = s->list;
+	if (!l)
+		return !s->next && !s->prev ? true :
+		       (violation(k, "list_link", "span %#lx on no list has links %p %p", ADDR(s->startaddr),
+				  (void *)s->next, (void *)s->prev), false);
+	if (list_index(k->h, l) < 0) {
+		violation(k, "list_link", "span %#lx list %p is no heap list", ADDR(s->startaddr), (void *)l);
+		return false;
+	}
+	bool ok = l->n > 0 &&
+		  (s->prev ? s->prev->next == s && s->prev->list == l : l->first == s) &&
+		  (s->next ? s->next->prev == s && s->next->list == l : l->last == s);
+	if (!ok)
+		violation(k, "list_link", "span %#lx in list %d (n %u): prev %p next %p first %p last %p",
+			  ADDR(s->startaddr), list_index(k->h, l), l->n, (void *)s->prev, (void *)s->next,
+			  (void *)l->first, (void *)l->last);
+	return ok;
+}
+
+bool mspan_is_valid(heap_t *h, const mspan_t *s, heap_check_report_t *why)
+{
+	checker_t k = { .h = h, .out = why, .max = 1 };
+	if (s->state == MSPAN_INUSE)
+		span_objects_valid(&k, s);
+	else if (s->state != MSPAN_FREE)
+		violation(&k, "span_state", "span %#lx state %u", ADDR(s->startaddr), s->state);
+	if (k.nviol == 0)
+		span_links_valid(&k, s);
+	return k.nviol == 0;
+}
+
+/* The whole list, bounded by its count (a cycle ends the walk). */
+bool mspan_list_is_valid(heap_t *h, const mspan_list_t *l, heap_check_report_t *why)
+{
+	checker_t k = { .h = h, .out = why, .max = 1 };
+	const mspan_t *prev = NULL;
+	uint32_t n = 0;
+	for (const mspan_t *s = l->first; s; prev = s, s = s->next) {
+		if (n++ > l->n || s->list != l || s->prev != prev) {
+			violation(&k, "list_link", "list %p member %u: span %p has a wrong list/prev or cycles",
+				  (const void *)l, n - 1, (const void *)s);
+			return false;
+		}
+	}
+	if (l->last != prev || l->n != n)
+		violation(&k, "list_link", "list %p: %u members, n %u, last %p vs %p", (const void *)l, n,
+			  l->n, (const void *)l->last, (const void *)prev);
+	return k.nviol == 0;
+}
+
+void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where)
+{
+	heap_check_report_t r;
+	if (!mspan_is_valid(h, s, &r))
+		heap_throw(h, "%s: span %#lx handed over invalid: %s: %s", where, ADDR(s->startaddr),
+			   r.invariant, r.detail);
 }
 
 /* ---- entry points ---- */

@@ -73,36 +73,45 @@ static void mark_pointer(heap_t *h, uintptr_t v, const char *where, uintptr_t fr
  * holds it (alloc/SEMANTICS.md). */
 #define MAX_OBLET_BYTES ((uintptr_t)128 << 10)
 
-/* The pointer slots of [b, b+n) by the heap bitmap. */
-static void scan_block(heap_t *h, uintptr_t b, uintptr_t n)
+/* The pointer slots of [b, b+n) below stop, by the heap bitmap. One bitmap
+ * word covers 64 heap words; its arena is looked up once and only its set
+ * bits are visited, so a piece costs its bitmap words plus its pointers, not
+ * a lookup per word. */
+static void scan_block(heap_t *h, uintptr_t b, uintptr_t n, uintptr_t stop)
 {
-	for (uintptr_t w = b; w < b + n; w += PTR_SIZE) {
+	uintptr_t end = b + n < stop ? b + n : stop;
+	for (uintptr_t w = b; w < end;) {
 		heaparena_t *a = mheap_arena_of(h, w);
 		uintptr_t i = (w & (ARENA_BYTES - 1)) / PTR_SIZE;
+		uintptr_t left = 64 - (i & 63);   /* heap words this bitmap word still covers */
+		if (left > (end - w) / PTR_SIZE)
+			left = (end - w) / PTR_SIZE;
 		uint64_t bits = a->ptrbits[i >> 6] >> (i & 63);
-
-		if (bits == 0) {
-			/* no pointer slot in the rest of this bitmap word */
-			w += (63 - (i & 63)) * PTR_SIZE;
-			continue;
+		if (left < 64)
+			bits &= ((uint64_t)1 << left) - 1;
+		for (; bits; bits &= bits - 1) {
+			uintptr_t slot = w + (uintptr_t)__builtin_ctzll(bits) * PTR_SIZE;
+			if (*(uintptr_t *)slot - b >= n)
+				mark_pointer(h, *(uintptr_t *)slot, "object word", slot);
 		}
-		if ((bits & 1) && *(uintptr_t *)w - b >= n)
-			mark_pointer(h, *(uintptr_t *)w, "object word", w);
+		w += left * PTR_SIZE;
 	}
 }
 
-static void scan_object(heap_t *h, uintptr_t obj, uintptr_t elemsize)
+/* The object at obj of span s, piece by piece; a large object's scan ends at
+ * its last pointer word (the pieces, and so the filter, stay the same). */
+static void scan_object(heap_t *h, mspan_t *s, uintptr_t obj)
 {
-	for (uintptr_t b = obj; b < obj + elemsize; b += MAX_OBLET_BYTES)
-		scan_block(h, b, obj + elemsize - b < MAX_OBLET_BYTES ? obj + elemsize - b : MAX_OBLET_BYTES);
+	uintptr_t size = s->elemsize, stop = s->large ? obj + s->scanbytes : obj + size;
+	for (uintptr_t b = obj; b < stop; b += MAX_OBLET_BYTES)
+		scan_block(h, b, obj + size - b < MAX_OBLET_BYTES ? obj + size - b : MAX_OBLET_BYTES, stop);
 }
 
 static void drain(heap_t *h)
 {
 	while (h->gcwork_n > 0) {
 		uintptr_t obj = h->gcwork[--h->gcwork_n];
-		mspan_t *s = mheap_span_of_inuse(h, obj);
-		scan_object(h, obj, s->elemsize);
+		scan_object(h, mheap_span_of_inuse(h, obj), obj);
 	}
 }
 
@@ -115,7 +124,7 @@ void mgcmark_scan_finalizer_object(heap_t *h, mspan_t *s, uintptr_t p)
 		heap_throw(h, "mark: finalizer record at %#lx on a free slot %lu of span %#lx",
 		           (unsigned long)p, (unsigned long)idx, (unsigned long)s->startaddr);
 	if (!spanclass_noscan(s->spanclass))
-		scan_object(h, s->startaddr + idx * s->elemsize, s->elemsize);
+		scan_object(h, s, s->startaddr + idx * s->elemsize);
 }
 
 /* Calls fn for every in-use span, in address order (Go's allspans). */

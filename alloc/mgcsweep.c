@@ -113,12 +113,14 @@ bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
 	if (nfreed)
 		s->needzero = 1;
 	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
+	if (!s->large || nalloc != 0)   /* an emptied large span goes to mheap_free, which checks it */
+		af_assert_span_valid(h, s, "sweep");
 
 	if (s->large) {
 		if (nalloc != 0)
 			return true;
 		lock_acquire(&h->lock);
-		mspan_list_remove(&h->large, s);
+		mspan_list_remove(h, &h->large, s);
 		mheap_free_locked(h, s);
 		lock_release(&h->lock);
 		return false;
@@ -145,7 +147,7 @@ static bool sweep_acquire(heap_t *h, mspan_t *s)
 	lock_acquire(&c->lock);
 	ok = cas_sweepgen(s, sg - 2, sg - 1);
 	if (ok && s->list != NULL)
-		mspan_list_remove(s->list, s);
+		mspan_list_remove(h, s->list, s);
 	lock_release(&c->lock);
 	return ok;
 }
@@ -197,7 +199,7 @@ static mspan_t *next_span_for_sweep(heap_t *h)
 				if (!cas_sweepgen(s, sg - 2, sg - 1))
 					heap_throw(h, "sweepone: span %#lx in an unswept set of class %d has sweepgen %u (heap %u)",
 					           (unsigned long)s->startaddr, i, s->sweepgen, sg);
-				mspan_list_remove(sets[k], s);
+				mspan_list_remove(h, sets[k], s);
 				lock_release(&c->lock);
 				return s;
 			}

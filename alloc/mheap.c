@@ -23,7 +23,12 @@
 // ASan: committed pages not in an INUSE span are poisoned; mheap_alloc
 // returns pages still poisoned (the span code unpoisons exactly the objects
 // it hands out) and mheap_free poisons them again. Uncommitted memory is
-// PROT_NONE, so a stray access faults without needing shadow bytes.
+// PROT_NONE, so a stray access faults without needing shadow bytes, except
+// what heap_reset keeps mapped for the next run (below RESET_KEEP_MAX): that
+// stays read-write and poisoned, and its pages are not zeroed at reset but
+// on allocation, as Go zeroes reused memory: mheap_grow gives runs there
+// needzero. Pages stay with the process, so the next run does not fault them
+// in again; only heap_scavenge (or a run past the bound) gives memory back.
 #include "alloc/internal.h"
 
 static inline uintptr_t span_bytes(const mspan_t *s) { return s->npages << PAGE_SHIFT; }
@@ -37,10 +42,10 @@ void mspan_list_init(mspan_list_t *l)
 	l->n = 0;
 }
 
-void mspan_list_insert(mspan_list_t *l, mspan_t *s)
+void mspan_list_insert(heap_t *h, mspan_list_t *l, mspan_t *s)
 {
 	if (s->list || s->next || s->prev)
-		heap_throw(NULL, "mspan_list_insert: span %#lx already in list %p",
+		heap_throw(h, "mspan_list_insert: span %#lx already in list %p",
 		           (unsigned long)s->startaddr, (void *)s->list);
 	s->next = l->first;
 	if (l->first)
@@ -52,10 +57,10 @@ void mspan_list_insert(mspan_list_t *l, mspan_t *s)
 	l->n++;
 }
 
-void mspan_list_insert_back(mspan_list_t *l, mspan_t *s)
+void mspan_list_insert_back(heap_t *h, mspan_list_t *l, mspan_t *s)
 {
 	if (s->list || s->next || s->prev)
-		heap_throw(NULL, "mspan_list_insert_back: span %#lx already in list %p",
+		heap_throw(h, "mspan_list_insert_back: span %#lx already in list %p",
 		           (unsigned long)s->startaddr, (void *)s->list);
 	s->prev = l->last;
 	if (l->last)
@@ -67,10 +72,10 @@ void mspan_list_insert_back(mspan_list_t *l, mspan_t *s)
 	l->n++;
 }
 
-void mspan_list_remove(mspan_list_t *l, mspan_t *s)
+void mspan_list_remove(heap_t *h, mspan_list_t *l, mspan_t *s)
 {
 	if (s->list != l)
-		heap_throw(NULL, "mspan_list_remove: span %#lx is in list %p, not %p",
+		heap_throw(h, "mspan_list_remove: span %#lx is in list %p, not %p",
 		           (unsigned long)s->startaddr, (void *)s->list, (void *)l);
 	if (s->prev)
 		s->prev->next = s->next;
@@ -131,13 +136,6 @@ mspan_t *mheap_span_of_inuse(const heap_t *h, uintptr_t p)
 	return s;
 }
 
-heaparena_t *mheap_arena_of(const heap_t *h, uintptr_t p)
-{
-	if (p < h->arena_start || p >= h->arena_end)
-		return NULL;
-	return __atomic_load_n(&h->arenas[(p - h->arena_start) >> ARENA_SHIFT], __ATOMIC_ACQUIRE);
-}
-
 /* ---- free runs ---- */
 
 static mspan_list_t *freelist_for(heap_t *h, uintptr_t npages)
@@ -169,7 +167,7 @@ static void free_run_insert_locked(heap_t *h, mspan_t *s)
 	if (s->startaddr > h->arena_start) {
 		mspan_t *t = spanmap_get(h, s->startaddr - PAGE_SIZE);
 		if (t && t->state == MSPAN_FREE) {
-			mspan_list_remove(freelist_for(h, t->npages), t);
+			mspan_list_remove(h, freelist_for(h, t->npages), t);
 			spanmap_put(h, span_end(t) - PAGE_SIZE, NULL);
 			s->startaddr = t->startaddr;
 			s->npages += t->npages;
@@ -182,7 +180,7 @@ static void free_run_insert_locked(heap_t *h, mspan_t *s)
 	if (span_end(s) < h->arena_used) {
 		mspan_t *t = spanmap_get(h, span_end(s));
 		if (t && t->state == MSPAN_FREE) {
-			mspan_list_remove(freelist_for(h, t->npages), t);
+			mspan_list_remove(h, freelist_for(h, t->npages), t);
 			spanmap_put(h, t->startaddr, NULL);
 			s->npages += t->npages;
 			s->npreleased += t->npreleased;
@@ -194,7 +192,7 @@ static void free_run_insert_locked(heap_t *h, mspan_t *s)
 	s->limit = span_end(s);
 	spanmap_put(h, s->startaddr, s);
 	spanmap_put(h, span_end(s) - PAGE_SIZE, s);
-	mspan_list_insert(freelist_for(h, s->npages), s);
+	mspan_list_insert(h, freelist_for(h, s->npages), s);
 }
 
 /* Smallest run in freelarge with at least npages, lowest address among equals. */
@@ -272,9 +270,13 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 			return false;
 		}
 	}
-	if (!sys_map((void *)v, n)) {
-		fixalloc_free(&h->spanalloc, s);
-		return false;
+	if (v + n > h->arena_mapped) {
+		uintptr_t from = v > h->arena_mapped ? v : h->arena_mapped;
+		if (!sys_map((void *)from, v + n - from)) {
+			fixalloc_free(&h->spanalloc, s);
+			return false;
+		}
+		h->arena_mapped = v + n;
 	}
 
 	for (uintptr_t i = a0; i <= a1; i++) {
@@ -287,9 +289,10 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 	__atomic_store_n(&h->arena_used, v + n, __ATOMIC_RELEASE);
 	h->stats.heap_sys += n;
 	h->stats.heap_idle += n;
-	/* Fresh pages are zero: beyond arena_used nothing was handed out since
-	 * the reservation was made or last zeroed by heap_reset. */
+	/* Fresh pages are zero, except where heap_reset kept an earlier run's
+	 * memory without zeroing it (arena_dirty). */
 	span_reinit(s, v, ask, MSPAN_FREE);
+	s->needzero = v < h->arena_dirty;
 	free_run_insert_locked(h, s);
 	note_lazy_grow(h, npages, reclaimed);
 	return true;
@@ -314,7 +317,7 @@ static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages, uintptr_t r
 	if (s->npages > npages && !(t = fixalloc_alloc(h, &h->spanalloc)))
 		return NULL;
 
-	mspan_list_remove(freelist_for(h, s->npages), s);
+	mspan_list_remove(h, freelist_for(h, s->npages), s);
 	if (t) {
 		/* The tail stays free. Its neighbours are s (now in use) and
 		 * whatever followed s, which was not free: no merge needed. A
@@ -330,7 +333,7 @@ static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages, uintptr_t r
 		s->npages = npages;
 		spanmap_put(h, t->startaddr, t);
 		spanmap_put(h, span_end(t) - PAGE_SIZE, t);
-		mspan_list_insert(freelist_for(h, t->npages), t);
+		mspan_list_insert(h, freelist_for(h, t->npages), t);
 	}
 	h->stats.heap_released -= (uint64_t)s->npreleased << PAGE_SHIFT;
 	h->stats.heap_idle -= span_bytes(s);
@@ -387,8 +390,10 @@ void mheap_free_locked(heap_t *h, mspan_t *s)
 		           (unsigned long)s->startaddr, s->cachedby, (void *)s->list);
 	if (s->specials)
 		heap_throw(h, "mheap_free: span %#lx still has specials", (unsigned long)s->startaddr);
+	if (!s->large)
+		af_assert_span_valid(h, s, "mheap_free");   /* a large one is empty here: no object to check */
 	if (s->list)
-		mspan_list_remove(&h->large, s);
+		mspan_list_remove(h, &h->large, s);
 	POISON((void *)s->startaddr, span_bytes(s));
 	spanmap_set_range(h, s->startaddr, s->npages, NULL);
 	h->stats.heap_inuse -= span_bytes(s);
@@ -396,6 +401,7 @@ void mheap_free_locked(heap_t *h, mspan_t *s)
 	span_reinit(s, s->startaddr, s->npages, MSPAN_FREE);
 	s->needzero = 1;
 	free_run_insert_locked(h, s);
+	af_assert_span_valid(h, s, "mheap_free (the merged free run)");
 }
 
 void mheap_free(heap_t *h, mspan_t *s)
@@ -456,24 +462,30 @@ bool mheap_init(heap_t *h)
 	if (!v)
 		return false;
 	h->arena_start = h->arena_used = h->arena_hwm = (uintptr_t)v;
+	h->arena_mapped = h->arena_dirty = (uintptr_t)v;
 	h->arena_end = (uintptr_t)v + reserve;
 	mheap_lists_init(h);
 	return true;
 }
 
-/* Back to mheap_init's state, touching only [arena_start, arena_used): the
- * memory handed out is zeroed, the committed range goes back to PROT_NONE,
- * and the span map and bitmaps are cleared where they were written. The
- * arena metadata mappings stay (in arena_maps) for the next run. */
+/* Back to mheap_init's state as far as anything but the page contents can
+ * see, touching only what the last run used: the span map and bitmaps are
+ * cleared where they were written, the arena metadata mappings stay (in
+ * arena_maps), and the pages are kept or given back (RESET_KEEP_MAX). */
 void mheap_reset(heap_t *h)
 {
-	uintptr_t used = h->arena_used - h->arena_start;
-	uintptr_t dirty = h->arena_hwm - h->arena_start;
-	UNPOISON((void *)h->arena_start, used);
-	if (dirty)
-		sys_zero((void *)h->arena_start, dirty);
-	if (used)
-		sys_fault((void *)h->arena_start, used);
+	uintptr_t dirty_end = h->arena_hwm > h->arena_dirty ? h->arena_hwm : h->arena_dirty;
+	uintptr_t mapped = h->arena_mapped - h->arena_start;
+	if (mapped <= RESET_KEEP_MAX) {
+		POISON((void *)h->arena_start, mapped);   /* all of it free again */
+		h->arena_dirty = dirty_end;
+	} else {
+		UNPOISON((void *)h->arena_start, mapped);
+		if (dirty_end > h->arena_start)
+			sys_zero((void *)h->arena_start, dirty_end - h->arena_start);
+		sys_fault((void *)h->arena_start, mapped);
+		h->arena_mapped = h->arena_dirty = h->arena_start;
+	}
 	for (uintptr_t i = 0; i < MAX_ARENAS && h->arenas[i]; i++) {
 		heaparena_t *a = h->arenas[i];
 		uintptr_t base = h->arena_start + (i << ARENA_SHIFT);
@@ -497,10 +509,12 @@ void mheap_destroy(heap_t *h)
 {
 	if (!h->arena_start)
 		return;
-	UNPOISON((void *)h->arena_start, h->arena_used - h->arena_start);
+	uintptr_t top = h->arena_used > h->arena_mapped ? h->arena_used : h->arena_mapped;
+	UNPOISON((void *)h->arena_start, top - h->arena_start);
 	sys_free((void *)h->arena_start, h->arena_end - h->arena_start);
 	for (int i = 0; i < MAX_ARENAS; i++)
 		if (h->arena_maps[i])
 			sys_free(h->arena_maps[i], sizeof(heaparena_t));
 	h->arena_start = h->arena_end = h->arena_used = h->arena_hwm = 0;
+	h->arena_mapped = h->arena_dirty = 0;
 }

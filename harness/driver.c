@@ -14,11 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int nfiles;
+/* --bench R (ci/bench): each input runs R times, quietly, and its CPU time
+ * per execution is printed as "time US PATH"; the total at the end. */
+static int bench_runs;
+static double bench_total_us;
+static long long bench_execs;
+
+static double cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
 
 static int run_file(const char *path)
 {
@@ -43,6 +56,19 @@ static int run_file(const char *path)
 	uint8_t *in = malloc(n ? n : 1);
 	memcpy(in, buf, n);
 	free(buf);
+	if (bench_runs) {
+		double t0 = cpu_us();
+		for (int r = 0; r < bench_runs; r++)
+			LLVMFuzzerTestOneInput(in, n);
+		double us = cpu_us() - t0;
+		bench_total_us += us;
+		bench_execs += bench_runs;
+		printf("time %.1f %s\n", us / bench_runs, path);
+		free(in);
+		fflush(stdout);
+		nfiles++;
+		return 0;
+	}
 	fprintf(stderr, "replay: %s (%zu bytes)\n", path, n);
 	LLVMFuzzerTestOneInput(in, n);
 	free(in);
@@ -86,21 +112,34 @@ static int run_path(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fprintf(stderr, "usage: %s FILE|DIR...\n"
+		fprintf(stderr, "usage: %s [--bench R] FILE|DIR...\n"
 		        "Runs each input through the fuzz target (directories recursively, in name\n"
 		        "order) and prints 'ok PATH' per input. A finding prints the target's report\n"
-		        "and aborts (non-zero exit).\n", argv[0]);
+		        "and aborts (non-zero exit).\n"
+		        "--bench R: run each input R times and print 'time US PATH' (CPU microseconds\n"
+		        "per execution), then 'bench: EXECS execs CPU_S s EXECS_PER_S execs/s'.\n", argv[0]);
 		return argc < 2 ? 2 : 0;
 	}
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
+			bench_runs = atoi(argv[++i]);
+			if (bench_runs < 1) {
+				fprintf(stderr, "replay: --bench takes a positive count\n");
+				return 2;
+			}
+			continue;
+		}
 		if (argv[i][0] == '-')
 			continue;   /* libFuzzer-style flags are accepted and ignored */
 		int rc = run_path(argv[i]);
 		if (rc)
 			return rc;
 	}
+	if (bench_runs)
+		printf("bench: %lld execs %.3f s %.1f execs/s\n", bench_execs, bench_total_us / 1e6,
+		       bench_total_us > 0 ? bench_execs / (bench_total_us / 1e6) : 0.0);
 	fprintf(stderr, "replay: %d inputs, no finding\n", nfiles);
 	return 0;
 }

@@ -164,6 +164,7 @@ static void exec_reset(exec_t *ex, const program_t *prog)
 	}
 	model_reset(ex->m);
 	ex->npobj = ex->nlive = ex->nlastfin = 0;
+	ex->ptrs_used = 0;
 	ex->proc = 0;
 	ex->stack = 0;
 	ex->last_err = ALLOC_OK;
@@ -219,7 +220,14 @@ static exec_status_t finish(exec_t *ex, uint32_t endline)
 
 static opbin_ctx_t live_ctx(exec_t *ex)
 {
-	return (opbin_ctx_t){ ex->live, ex->nlive, ex->psize, ex->pptrs };
+	return (opbin_ctx_t){ ex->live, ex->nlive, ex->psize, ex->pptrs, ex->ptrs_used };
+}
+
+/* The binary form's budget of pointer words counts every alloc that ran. */
+static void count_ptrs(exec_t *ex, const op_t *op)
+{
+	if (op->code == OP_ALLOC && op->b <= op->a / OP_WORD_BYTES)
+		ex->ptrs_used += op->b;
 }
 
 exec_status_t exec_run_program(exec_t *ex, const program_t *prog, opbuf_t *asm_out)
@@ -246,6 +254,7 @@ exec_status_t exec_run_program(exec_t *ex, const program_t *prog, opbuf_t *asm_o
 			input_error(ex, "this op has no binary encoding");
 			break;
 		}
+		count_ptrs(ex, op);
 		step(ex, op);
 	}
 	return finish(ex, lastline + 1);
@@ -267,6 +276,7 @@ exec_status_t exec_run_binary(exec_t *ex, const uint8_t *data, size_t n, program
 			continue;
 		if (precheck(ex, &op, why, sizeof why))
 			continue;
+		count_ptrs(ex, &op);
 		step(ex, &op);
 		if (record)
 			program_push(record, &op);

@@ -78,6 +78,7 @@ struct exec {
 	int32_t *p2m;           /* program id -> model id, MODEL_NIL if the alloc failed */
 	uint64_t *psize, *pptrs;
 	size_t npobj, cappobj;
+	uint64_t ptrs_used;        /* pointer words of the program's allocs (OPBIN_MAX_PTRS_PROG) */
 	/* model objects */
 	int32_t *m2p;           /* model id -> program id */
 	uint32_t *refs;         /* model id -> pointers to it from roots and live slots */

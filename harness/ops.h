@@ -166,6 +166,15 @@ typedef struct opbuf { uint8_t *buf; size_t len, cap; } opbuf_t;
 void opbuf_put(opbuf_t *b, const void *p, size_t n);
 void opbuf_free(opbuf_t *b);
 
+/* Bounds of the binary form (harness/OPS.md, "Bounds"): the GC scans and
+ * the checks verify every pointer word, so no input of a few KiB may make
+ * millions of them. An alloc's valid pointer-word count is capped at
+ * OPBIN_MAX_PTRS_OBJ, and at what is left of OPBIN_MAX_PTRS_PROG for the
+ * program (counts that make the alloc BADARG stay as they are). Text
+ * programs are not bounded; opbin_encode refuses what would decode as less. */
+#define OPBIN_MAX_PTRS_OBJ 32768    /* 256 KiB: pointer slots in two 128 KiB oblets */
+#define OPBIN_MAX_PTRS_PROG 65536
+
 /* Resolution context: the live set (object ids, ascending), sizes and ptr
  * words of every object, as the executor knows them. */
 typedef struct opbin_ctx {
@@ -173,6 +182,7 @@ typedef struct opbin_ctx {
 	size_t nlive;
 	const uint64_t *size; /* per object id: requested size */
 	const uint64_t *ptrs; /* per object id: ptr words */
+	uint64_t ptrs_used;   /* ptr words of the program's allocs so far (OPBIN_MAX_PTRS_PROG) */
 } opbin_ctx_t;
 /* Turns a raw op into an op_t against ctx; new_obj is the id an alloc op
  * creates. Returns false if the op is a no-op in this state (it needs an

@@ -86,10 +86,9 @@ static uint64_t read_size(rd_t *r)
 	}
 }
 
-static uint64_t read_ptrs(rd_t *r, uint64_t size)
+static uint64_t read_ptrs_uncapped(rd_t *r, uint64_t words)
 {
 	uint8_t k = rd8(r);
-	uint64_t words = size / OP_WORD_BYTES;
 	if (k < 128)
 		return 0;
 	switch (k) {
@@ -99,6 +98,14 @@ static uint64_t read_ptrs(rd_t *r, uint64_t size)
 	case 0xff: return words;
 	default: return (uint64_t)(k - 127) < words ? (uint64_t)(k - 127) : words;
 	}
+}
+
+/* A valid count is capped per object (OPBIN_MAX_PTRS_OBJ); one over size/8
+ * stays, to reach BADARG. */
+static uint64_t read_ptrs(rd_t *r, uint64_t size)
+{
+	uint64_t words = size / OP_WORD_BYTES, v = read_ptrs_uncapped(r, words);
+	return v <= words && v > OPBIN_MAX_PTRS_OBJ ? OPBIN_MAX_PTRS_OBJ : v;
 }
 
 static uint32_t read_sel(rd_t *r, bool target)
@@ -217,6 +224,9 @@ bool opbin_resolve(const opbin_raw_t *raw, const opbin_ctx_t *ctx, int32_t new_o
 	switch ((op_code_t)raw->code) {
 	case OP_ALLOC:
 		op->obj = new_obj;
+		/* what is left of the program's pointer words (a BADARG count stays) */
+		if (op->b <= op->a / OP_WORD_BYTES && ctx->ptrs_used + op->b > OPBIN_MAX_PTRS_PROG)
+			op->b = ctx->ptrs_used < OPBIN_MAX_PTRS_PROG ? OPBIN_MAX_PTRS_PROG - ctx->ptrs_used : 0;
 		return true;
 	case OP_FREE:
 	case OP_CLEARFIN:
@@ -334,9 +344,13 @@ static unsigned canonical_opcode(op_code_t c)
 }
 
 /* alloc: the exact size, then the shortest ptrs form. */
-static bool put_alloc(opbuf_t *b, const op_t *op)
+static bool put_alloc(opbuf_t *b, const op_t *op, const opbin_ctx_t *ctx)
 {
 	if (op->a > UINT32_MAX || op->b > UINT32_MAX)
+		return false;
+	/* Pointer words past the decoder's bounds would decode as fewer. */
+	if (op->b <= op->a / OP_WORD_BYTES &&
+	    (op->b > OPBIN_MAX_PTRS_OBJ || ctx->ptrs_used + op->b > OPBIN_MAX_PTRS_PROG))
 		return false;
 	put8(b, Z_EXACT);
 	put32(b, (uint32_t)op->a);
@@ -378,7 +392,7 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 	put8(&b, canonical_opcode(op->code));
 	switch ((op_code_t)op->code) {
 	case OP_ALLOC:
-		ok = put_alloc(&b, op);
+		ok = put_alloc(&b, op, ctx);
 		break;
 	case OP_FREE:
 	case OP_CLEARFIN:

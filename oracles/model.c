@@ -51,6 +51,12 @@ struct model {
 	size_t nobjs, capobjs;
 	uint64_t nblocks;          /* blocks allocated since reset (staleness clock) */
 	uint64_t upper;            /* span bytes of every block ever allocated */
+	/* live blocks by span class (small) and their bytes (large), kept as
+	 * blocks start and end, so lower_bound does not walk every object */
+	uint64_t live_count[NCLASSES * 2], live_large;
+	int32_t *liveb;            /* the live block owners, unordered: a GC sweeps these,
+	                            * not every object ever allocated */
+	size_t nliveb, capliveb;
 	model_ref_t roots[HEAP_NROOTS];
 	tinyc_t tiny[HEAP_MAX_PROCS];
 	spec_t *specs;
@@ -175,6 +181,9 @@ void model_reset(model_t *m)
 	m->nobjs = 0;
 	m->nblocks = 0;
 	m->upper = 0;
+	memset(m->live_count, 0, sizeof m->live_count);
+	m->live_large = 0;
+	m->nliveb = 0;
 	for (int i = 0; i < HEAP_NROOTS; i++)
 		m->roots[i] = (model_ref_t){MODEL_NIL, 0};
 	for (int p = 0; p < HEAP_MAX_PROCS; p++)
@@ -205,6 +214,7 @@ void model_destroy(model_t *m)
 	free(m->rec);
 	free(m->gcfin);
 	free(m->gcfreed);
+	free(m->liveb);
 	free(m->marks);
 	free(m->work);
 	free(m);
@@ -302,14 +312,37 @@ static void stats_block(model_t *m, const model_obj_t *o, bool is_free)
 	}
 }
 
+static int spanclass_of(const model_obj_t *o);
+
+/* A block starts or ends: the live-block list and the counts lower_bound reads. */
+static void live_block(model_t *m, model_obj_t *o, int delta)
+{
+	if (delta > 0) {
+		m->liveb = grow(m->liveb, &m->capliveb, m->nliveb + 1, sizeof *m->liveb);
+		o->livepos = (int32_t)m->nliveb;
+		m->liveb[m->nliveb++] = (int32_t)(o - m->objs);
+	} else {
+		int32_t moved = m->liveb[--m->nliveb];
+		m->liveb[o->livepos] = moved;
+		m->objs[moved].livepos = o->livepos;
+	}
+	if (o->sizeclass == 0)
+		m->live_large += delta > 0 ? o->elemsize : -o->elemsize;
+	else
+		m->live_count[spanclass_of(o)] += (uint64_t)(int64_t)delta;
+}
+
 /* A block ends (explicit free or sweep): stats, profile free, state. */
 static void block_end(model_t *m, int32_t b, model_state_t how)
 {
 	stats_block(m, &m->objs[b], true);
 	/* Go: a profiled block's special calls mProf_Free(bucket, elemsize). */
 	prof_note(m, &m->objs[b], true);
-	/* Only a tiny block holds more than its owner, all with larger ids. */
-	size_t end = m->objs[b].tiny ? m->nobjs : (size_t)b + 1;
+	if (m->objs[b].state == MODEL_LIVE)
+		live_block(m, &m->objs[b], -1);
+	/* Only a tiny block holds more than its owner, all with larger ids, up
+	 * to its last. */
+	size_t end = (size_t)m->objs[b].last + 1;
 	for (size_t i = (size_t)b; i < end; i++)
 		if (m->objs[i].block == b && m->objs[i].state == MODEL_LIVE) {
 			m->objs[i].state = how;
@@ -337,22 +370,11 @@ static int spanclass_of(const model_obj_t *o)
  * spans per span class, whole pages per large object. */
 static uint64_t lower_bound(const model_t *m, int sc, uint64_t large)
 {
-	uint64_t count[NCLASSES * 2] = {0};
-	uint64_t bytes = large;
-	if (sc >= 0)
-		count[sc]++;
-	for (size_t i = 0; i < m->nobjs; i++) {
-		const model_obj_t *o = &m->objs[i];
-		if (!is_block_owner(o, (int32_t)i))
-			continue;
-		if (o->sizeclass == 0)
-			bytes += o->elemsize;
-		else
-			count[spanclass_of(o)]++;
-	}
+	uint64_t bytes = large + m->live_large;
 	for (int s = 2; s < NCLASSES * 2; s++) {
 		int c = s / 2;
-		bytes += (count[s] + m->class_objs[c] - 1) / m->class_objs[c] * m->class_span[c];
+		uint64_t n = m->live_count[s] + (s == sc);
+		bytes += (n + m->class_objs[c] - 1) / m->class_objs[c] * m->class_span[c];
 	}
 	return bytes;
 }
@@ -463,6 +485,7 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 	o->tiny = a->tiny;
 	o->prof = a->prof;
 	o->block = id;
+	o->last = id;
 	if (ptrwords) {
 		o->slots = malloc(ptrwords * sizeof *o->slots);
 		if (!o->slots)
@@ -482,6 +505,7 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 	if (a->tiny_fit) {
 		o->block = a->tiny_block;
 		o->boff = a->tiny_off;
+		m->objs[o->block].last = id;
 		t->off = a->tiny_off + (uint32_t)size;
 		m->st.tiny_allocs++;
 		return id;
@@ -495,6 +519,7 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 	}
 	m->nblocks++;
 	m->upper += o->sizeclass ? m->class_span[o->sizeclass] : o->elemsize;
+	live_block(m, o, +1);
 	stats_block(m, o, false);
 	prof_note(m, o, false);
 	double lo, hi;
@@ -772,10 +797,16 @@ void model_gc(model_t *m, model_gc_result_t *out)
 
 	/* Sweep (Go's sweepLocked): an unmarked block with a finalizer special is
 	 * kept and all its finalizer specials are queued; other unmarked blocks
-	 * are freed. */
-	for (size_t i = 0; i < m->nobjs; i++) {
-		int32_t b = (int32_t)i;
-		if (!is_block_owner(&m->objs[i], b) || m->marks[b])
+	 * are freed. The live blocks in ascending id order (the queue's order),
+	 * from a copy: ending a block changes the list. */
+	size_t nsweep = m->nliveb;
+	if (nsweep) {
+		memcpy(m->work, m->liveb, nsweep * sizeof *m->work);
+		qsort(m->work, nsweep, sizeof *m->work, cmp_id);
+	}
+	for (size_t i = 0; i < nsweep; i++) {
+		int32_t b = m->work[i];
+		if (!is_block_owner(&m->objs[b], b) || m->marks[b])
 			continue;
 		if (block_has_spec(m, b)) {
 			queue_block_fins(m, b);

@@ -69,6 +69,11 @@ typedef struct model_obj {
 	model_prof_t prof;    /* was this allocation profiled (a block's record is its owner's) */
 	model_ref_t *slots;   /* ptrwords pointer slots, all nil at allocation */
 	uint64_t ended_at;    /* allocation count when it was freed or died */
+	int32_t last;         /* a block owner: the highest id in its block (itself
+	                         unless tiny sub-objects followed), so ending a block
+	                         visits its members, not every later object */
+	int32_t livepos;      /* a live block owner: its index in the model's list of
+	                         live blocks (what a GC sweeps) */
 } model_obj_t;
 
 /* ---- lifecycle ---- */
