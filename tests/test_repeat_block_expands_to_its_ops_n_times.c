@@ -2,7 +2,7 @@
  * block N times (nested blocks multiply), a NAME bound inside names the
  * newest object, and malformed or too large blocks are input errors naming
  * the source line. */
-#include "t.h"
+#include "tests/t.h"
 #include "harness/ops.h"
 
 #include <string.h>

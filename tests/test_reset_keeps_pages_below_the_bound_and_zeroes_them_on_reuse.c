@@ -4,7 +4,7 @@
  * object of the next run reads zero, small and large, noscan and scan; the
  * page heap hands the kept range out with needzero set, and heap_scavenge
  * still gives it back (needzero clear, zero pages). */
-#include "t.h"
+#include "tests/t.h"
 #define AF_WHITEBOX
 #include "alloc/testing.h"
 #include <string.h>

@@ -3,7 +3,7 @@
  * with a generator of the test's own, not alloc/mprof.c), also across rate
  * changes, and finds a sampler whose mean is twice the rate; its Chernoff
  * bound agrees with the exact Poisson tail where that is known. */
-#include "t.h"
+#include "tests/t.h"
 #include "oracles/sampling.h"
 
 #include <math.h>
