@@ -146,12 +146,18 @@ func warmUp() {
 }
 
 // checkLayout: the mspan offsets in runtime.go read what they should on
-// live and freed objects of known sizes, or the oracle refuses to run.
+// objects of known sizes that a collection kept and that one freed, or the
+// oracle refuses to run.
 func checkLayout() {
 	small := newObject(objType(48, 1))
 	large := newObject(objType(100<<10, 1))
+	setRoot(0, small)
+	setRoot(1, large)
+	collect()
 	ok := elemsize(small) == 48 && elemsize(large) == 13*8192 &&
 		slotAllocated(small) && slotAllocated(large)
+	setRoot(0, 0)
+	setRoot(1, 0)
 	collect()
 	if !ok || slotAllocated(small) || slotAllocated(large) {
 		fmt.Fprintln(os.Stderr, "oracle: this runtime's mspan layout is not the one runtime.go reads")

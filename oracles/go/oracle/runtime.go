@@ -29,7 +29,6 @@ var fingRunning bool
 // runtime.mspan (mheap.go, Go 1.19) field offsets on a 64-bit target.
 const (
 	spanStartAddr = 24
-	spanFreeIndex = 48
 	spanNelems    = 56
 	spanAllocBits = 72
 	spanState     = 99 // mSpanStateBox: one uint8
@@ -42,11 +41,14 @@ func spanField(s unsafe.Pointer, off uintptr) uintptr {
 	return *(*uintptr)(unsafe.Add(s, off))
 }
 
-// slotAllocated: is the object at p still allocated? Right after
-// runtime.GC() returns the sweep has finished and every mcache was flushed,
-// so a slot is allocated iff its allocBits bit (the last mark) is set, or it
-// lies below freeindex (mspan.isFree). A large object's span is no longer in
-// use once freed.
+// slotAllocated: did the collection that just finished keep the object at
+// p? Right after runtime.GC() returns its sweep has finished, so the span's
+// allocBits are that collection's mark bits (sweepLocked: allocBits =
+// gcmarkBits) until the span is swept again. freeindex is not consulted:
+// the runtime's own goroutines may already have allocated a freed slot
+// again (that happened about once in 30 runs of one program), which moves
+// freeindex but not allocBits. A large object's span is no longer in use
+// once freed (or, reused, starts a new object with its bit clear).
 func slotAllocated(p uintptr) bool {
 	s := spanOf(p)
 	if s == nil || *(*uint8)(unsafe.Add(s, spanState)) != mSpanInUse {
@@ -57,9 +59,6 @@ func slotAllocated(p uintptr) bool {
 		return false
 	}
 	idx := (p - base) / spanField(s, spanElemsize)
-	if idx < spanField(s, spanFreeIndex) {
-		return true
-	}
 	bits := (*uint8)(unsafe.Pointer(spanField(s, spanAllocBits)))
 	return *(*uint8)(unsafe.Add(unsafe.Pointer(bits), idx/8))&(1<<(idx%8)) != 0
 }
