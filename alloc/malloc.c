@@ -81,11 +81,34 @@
  *	  unpoisons exactly [p, p+size) of the object (a tiny sub-object only
  *	  its own bytes), and free poisons the whole slot again.
  *
- * Threads: each P index is used by one thread at a time. mcentral locks
- * come before the mheap lock. Allocation sets allocbits and allocCount with
- * atomic RMW because an explicit free on one P may hit a span that another
- * P is allocating from (mbitmap.c); that costs the fast path two locked
- * instructions, the price of explicit free across Ps.
+ * Threads: each P index is used by one thread at a time. Allocation sets
+ * allocbits and allocCount with atomic RMW because an explicit free on one
+ * P may hit a span that another P is allocating from (mbitmap.c); that costs
+ * the fast path two locked instructions, the price of explicit free across
+ * Ps. harness/fuzz_threads.c runs the Ps on threads of their own.
+ *
+ * Lock order (lockrank_t in internal.h; debug builds throw on the first
+ * acquisition out of order). A thread takes a lock only while every lock it
+ * holds comes earlier in this list; no two locks of one rank are held at
+ * once:
+ *
+ *	1. mcentral lock    heap_free decides under it; cacheSpan's preserving
+ *	                    sweep runs under it
+ *	2. mheap lock       mcentral_free_span_locked -> mheap_free; heap_free
+ *	                    of a large object
+ *	3. span specials    s->speciallock: heap_free (has_finalizer, free_all)
+ *	                    and the preserving sweep take it under mcentral
+ *	4. specials         h->speciallock: the record pools (freed under 3);
+ *	                    in legacy mode the side tables (taken under 1)
+ *	5. profile lock     mprof_free under 3 or 4 (legacy sweep). MProf_Malloc
+ *	                    drops it before adding the record (Go issue 7099:
+ *	                    profile then specials deadlocked against the sweep)
+ *	6. finalizer queue  mfinal_queue from the sweep under 3 or 4;
+ *	                    mfinal_is_queued under 1
+ *	7. persistentalloc  a leaf: fixalloc and bucket/queue growth under 2-6
+ *
+ * Ranks 2 and 3 are never held together, nor 5 and 6: their order is the
+ * one the list fixes, so a new path nesting them must follow it.
  */
 #include "alloc/internal.h"
 

@@ -52,7 +52,7 @@ alloc_err_t heap_setfinalizer(heap_t *h, void *ptr, size_t elem_size,
 	if (s == NULL || !mspan_ensure_swept(h, s))
 		return ALLOC_ERR_NOT_IN_HEAP;
 	idx = s->large ? 0 : mspan_objindex(s, p);
-	if (idx >= s->nelems || !bit_get(s->allocbits, idx))
+	if (idx >= s->nelems || !bit_get_atomic(s->allocbits, idx))   /* its owner P sets others */
 		return ALLOC_ERR_NOT_ALLOCATED;
 	base = s->startaddr + idx * s->elemsize;
 	/* Go allows an inner byte only where the type could have come from the

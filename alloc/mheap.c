@@ -47,7 +47,7 @@ void mspan_list_insert(mspan_list_t *l, mspan_t *s)
 		l->first->prev = s;
 	else
 		l->last = s;
-	l->first = s;
+	__atomic_store_n(&l->first, s, __ATOMIC_RELAXED);   /* peeked unlocked: sweepone */
 	s->list = l;
 	l->n++;
 }
@@ -61,7 +61,7 @@ void mspan_list_insert_back(mspan_list_t *l, mspan_t *s)
 	if (l->last)
 		l->last->next = s;
 	else
-		l->first = s;
+		__atomic_store_n(&l->first, s, __ATOMIC_RELAXED);
 	l->last = s;
 	s->list = l;
 	l->n++;
@@ -75,7 +75,7 @@ void mspan_list_remove(mspan_list_t *l, mspan_t *s)
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		l->first = s->next;
+		__atomic_store_n(&l->first, s->next, __ATOMIC_RELAXED);
 	if (s->next)
 		s->next->prev = s->prev;
 	else
@@ -146,7 +146,7 @@ static mspan_list_t *freelist_for(heap_t *h, uintptr_t npages)
 }
 
 /* A record describing [start, start+npages) in state, everything else zero. */
-static void span_reinit(mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t state)
+static void span_reinit(heap_t *h, mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t state)
 {
 	memset(s, 0, sizeof *s);
 	s->startaddr = start;
@@ -156,7 +156,7 @@ static void span_reinit(mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t s
 	s->cachedby = -1;
 	s->allocbits = s->bits[0];
 	s->gcmarkbits = s->bits[1];
-	lock_init(&s->speciallock);
+	lock_init(&s->speciallock, h, LOCKRANK_SPAN_SPECIALS);
 }
 
 /* Makes s (not in a list, its own pages unmapped) a free run, absorbing a
@@ -261,7 +261,7 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages)
 	h->stats.heap_idle += n;
 	/* Fresh pages are zero: beyond arena_used nothing was handed out since
 	 * the reservation was made or last zeroed by heap_reset. */
-	span_reinit(s, v, ask, MSPAN_FREE);
+	span_reinit(h, s, v, ask, MSPAN_FREE);
 	free_run_insert_locked(h, s);
 	return true;
 }
@@ -292,7 +292,7 @@ static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages)
 		 * fully released run stays exactly accounted; of a partly
 		 * released one we cannot say which pages went back, so the
 		 * tail counts none (as Go 1.4). */
-		span_reinit(t, s->startaddr + (npages << PAGE_SHIFT), s->npages - npages, MSPAN_FREE);
+		span_reinit(h, t, s->startaddr + (npages << PAGE_SHIFT), s->npages - npages, MSPAN_FREE);
 		t->needzero = s->needzero;
 		if (s->npreleased == s->npages) {
 			t->npreleased = t->npages;
@@ -320,14 +320,14 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 	bool lazy = h->cfg.sweep == HEAP_SWEEP_LAZY;
 	/* Go 1.19 reclaims before every large allocation so the heap does not
 	 * grow while unswept garbage could satisfy it. */
-	if (lazy && !h->sweepdone && spanclass_sizeclass(sc) == 0)
+	if (lazy && !__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) && spanclass_sizeclass(sc) == 0)
 		mgcsweep_reclaim(h, npages);
 	for (;;) {
 		lock_acquire(&h->lock);
 		mspan_t *s = mheap_alloc_span_locked(h, npages);
 		if (s) {
 			uint8_t needzero = s->needzero;
-			span_reinit(s, s->startaddr, npages, MSPAN_INUSE);
+			span_reinit(h, s, s->startaddr, npages, MSPAN_INUSE);
 			s->needzero = needzero;
 			s->spanclass = sc;
 			s->large = spanclass_sizeclass(sc) == 0;
@@ -339,7 +339,7 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 		if (s)
 			return s;
 		/* Cannot grow: sweeping may free pages (lazy mode only). */
-		if (!lazy || h->sweepdone || mgcsweep_reclaim(h, npages) == 0)
+		if (!lazy || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || mgcsweep_reclaim(h, npages) == 0)
 			return NULL;
 	}
 }
@@ -361,7 +361,7 @@ void mheap_free_locked(heap_t *h, mspan_t *s)
 	spanmap_set_range(h, s->startaddr, s->npages, NULL);
 	h->stats.heap_inuse -= span_bytes(s);
 	h->stats.heap_idle += span_bytes(s);
-	span_reinit(s, s->startaddr, s->npages, MSPAN_FREE);
+	span_reinit(h, s, s->startaddr, s->npages, MSPAN_FREE);
 	s->needzero = 1;
 	free_run_insert_locked(h, s);
 }

@@ -3,11 +3,12 @@
 # seed corpus of every target, OUTDIR/<target>/ (called by the build).
 #   corpus/scenarios/*.ops  -> fuzz_ops, fuzz_twin, fuzz_sweep (allocfuzz asm)
 #   corpus/pageheap/*.ph    -> fuzz_pageheap (encoded below)
+#   corpus/threads/*.thr    -> fuzz_threads (encoded below)
 # Seeds are never hand-edited binaries: change the readable source.
 set -euo pipefail
 af=$1 out=$2
 src=$(cd "$(dirname "$0")" && pwd)
-for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
+for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap fuzz_threads; do
   rm -rf "$out/$t.tmp"; mkdir -p "$out/$t.tmp"
 done
 for f in "$src"/scenarios/*.ops; do
@@ -35,6 +36,44 @@ for f in "$src"/pageheap/*.ph; do
     { print FILENAME ":" NR ": unknown op " $1 > "/dev/stderr"; exit 1 }
   ' "$f" > "$out/fuzz_pageheap.tmp/$n"
 done
-for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap; do
+# fuzz_threads: byte 0 = heap (Ps - 2 | lazy << 2 | legacy << 3), then the
+# binary op form (harness/OPS.md) with exact operands; selectors count from
+# the newest object in the P's view (OPS.md, "Threads"). A trailing xN
+# repeats a line N times.
+for f in "$src"/threads/*.thr; do
+  [ -e "$f" ] || continue
+  n=$(basename "$f" .thr)
+  LC_ALL=C awk '
+    function b(v) { printf "%c", v }
+    function le(v, k,  i) { for (i = 0; i < k; i++) { b(v % 256); v = int(v / 256) } }
+    function sel(s) { if (s == "nil") b(255); else if (s < 254) b(s); else { b(254); le(s, 2) } }
+    function off(v) { b(255); le(v, 4) }
+    function one() {
+      if ($1 == "heap")          { b(($2 - 2) + ($3 == "lazy") * 4 + ($4 == "legacy") * 8) }
+      else if ($1 == "proc")     { b(9); b(128 + $2) }
+      else if ($1 == "alloc")    { b(0); b(255); le($2, 4); b(253); le($3 + 0, 4) }
+      else if ($1 == "free")     { b(1); sel($2) }
+      else if ($1 == "store")    { b(2); sel($2); le($3, 2); sel($4); off(0) }
+      else if ($1 == "root")     { b(3); b($2); sel($3); off(0) }
+      else if ($1 == "setfin")   { b(4); sel($2); off($3)
+                                   if ($4 == "keep") b(0); else if ($4 == "refin") b(3)
+                                   else { split($4, r, ":"); b(2 + 4 * r[2]) } }
+      else if ($1 == "clearfin") { b(5); sel($2) }
+      else if ($1 == "gc")       { b(6) }
+      else if ($1 == "sweep")    { b(7); b($2 + 0) }
+      else if ($1 == "runfin")   { b(8) }
+      else if ($1 == "profrate") { b(10); b(255); le($2, 4) }
+      else if ($1 == "stack")    { b(11); b($2) }
+      else if ($1 == "check")    { b(12) }
+      else if ($1 == "scavenge") { b(13) }
+      else { print FILENAME ":" FNR ": unknown op " $1 > "/dev/stderr"; exit 1 }
+    }
+    { sub(/#.*/, "") }
+    /^[ \t]*$/ { next }
+    { k = 1; if ($NF ~ /^x[0-9]+$/) { k = substr($NF, 2); NF-- }
+      for (j = 0; j < k; j++) one() }
+  ' "$f" > "$out/fuzz_threads.tmp/$n"
+done
+for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap fuzz_threads; do
   rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
 done
