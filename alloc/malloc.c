@@ -423,8 +423,10 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 		bool wasfull = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED) == s->nelems;
 		h->mcaches[p]->nfree_local[spanclass_sizeclass(sc)]++;
 		if (s->list != NULL) {
-			/* Uncached: nobody allocates from it (caching takes our lock). */
-			bit_clear(s->allocbits, idx);
+			/* Uncached: nobody allocates from it (caching takes our lock).
+			 * The bit is cleared atomically all the same: setfinalizer and
+			 * heap_find_object on other Ps read the word without a lock. */
+			bit_clear_atomic(s->allocbits, idx);
 			s->allocCount--;
 			s->needzero = 1;
 			rewind_freeindex(s, idx);
@@ -432,7 +434,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			mcentral_free_span_locked(h, central, s, wasfull);
 		} else if (__atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) == p) {
 			/* Ours: this thread is the only one allocating from it. */
-			bit_clear(s->allocbits, idx);
+			bit_clear_atomic(s->allocbits, idx);
 			s->allocCount--;
 			s->needzero = 1;
 			rewind_freeindex(s, idx);

@@ -132,7 +132,7 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 	if (s->sweepgen == sg + 1) {
 		/* Cached before this sweep began: ours to sweep, and the sweep
 		 * puts it on the right list (or frees it). */
-		s->sweepgen = sg - 1;
+		__atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);
 		mgcsweep_sweep(h, s, false);
 		return;
 	}

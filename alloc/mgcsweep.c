@@ -79,7 +79,7 @@ bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
 	    s->cachedby >= 0)
 		heap_throw(h, "mspan.sweep: bad span state: span %#lx state %d sweepgen %u (heap %u) cachedby %d",
 		           (unsigned long)s->startaddr, s->state, s->sweepgen, sg, s->cachedby);
-	s->sweepgen = sg - 1;
+	__atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);   /* ensureSwept on other Ps polls it */
 
 	if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
 		mlegacy_sweep_span(h, s);
