@@ -516,8 +516,7 @@ void mlegacy_sweep_span(heap_t *h, mspan_t *s);
 /* every record: kind KIND_SPECIAL_FINALIZER at its exact address,
  * KIND_SPECIAL_PROFILE at its object's start (for the heap checker) */
 void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, void *ctx), void *ctx);
-/* the tables' and special bits' invariants; false with the first violation in why */
-bool mlegacy_is_valid(heap_t *h, char *why, size_t len);
+/* mlegacy_is_valid: alloc/testing.h */
 
 /* "mcheck.c" */
 void mcheck_destroy(heap_t *h);

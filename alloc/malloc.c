@@ -242,7 +242,10 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 	if (size <= MAX_SMALL_SIZE) {
 		if (noscan && size < TINY_SIZE) {
 			/* Tiny allocator: combine noscan objects in 16-byte blocks,
-			 * each aligned by what its size allows. */
+			 * each aligned by what its size allows. The reference model
+			 * (oracles/model.c, model_alloc_predict) states this rule
+			 * again, on purpose independently, from SEMANTICS.md and Go
+			 * 1.19 mallocgc: the executor compares the two placements. */
 			uintptr_t off = c->tinyoffset;
 			if ((size & 7) == 0)
 				off = (off + 7) & ~(uintptr_t)7;

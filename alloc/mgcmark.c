@@ -62,7 +62,18 @@ static void mark_pointer(heap_t *h, uintptr_t v, const char *where, uintptr_t fr
 		gcwork_push(h, s->startaddr + idx * s->elemsize);
 }
 
-/* Go's scanobject: the pointer slots of [b, b+n) by the heap bitmap. */
+/* Go 1.19 scanobject scans a piece [b, b+n) of an object: the whole object,
+ * or for an object over maxObletBytes (128 KiB) one 128 KiB "oblet" at a
+ * time, and skips every pointer back into the piece it is scanning
+ * ("filter out nil and pointers back to the current object":
+ * obj != 0 && obj-b >= n, mgcmark.go). Observable through finalizers: the
+ * object of a finalizer record is scanned without being marked
+ * (markrootSpans), so a pointer to itself does not keep it alive, unless it
+ * is a large object whose pointer lies in another oblet than the one that
+ * holds it (alloc/SEMANTICS.md). */
+#define MAX_OBLET_BYTES ((uintptr_t)128 << 10)
+
+/* The pointer slots of [b, b+n) by the heap bitmap. */
 static void scan_block(heap_t *h, uintptr_t b, uintptr_t n)
 {
 	for (uintptr_t w = b; w < b + n; w += PTR_SIZE) {
@@ -75,9 +86,15 @@ static void scan_block(heap_t *h, uintptr_t b, uintptr_t n)
 			w += (63 - (i & 63)) * PTR_SIZE;
 			continue;
 		}
-		if (bits & 1)
+		if ((bits & 1) && *(uintptr_t *)w - b >= n)
 			mark_pointer(h, *(uintptr_t *)w, "object word", w);
 	}
+}
+
+static void scan_object(heap_t *h, uintptr_t obj, uintptr_t elemsize)
+{
+	for (uintptr_t b = obj; b < obj + elemsize; b += MAX_OBLET_BYTES)
+		scan_block(h, b, obj + elemsize - b < MAX_OBLET_BYTES ? obj + elemsize - b : MAX_OBLET_BYTES);
 }
 
 static void drain(heap_t *h)
@@ -85,7 +102,7 @@ static void drain(heap_t *h)
 	while (h->gcwork_n > 0) {
 		uintptr_t obj = h->gcwork[--h->gcwork_n];
 		mspan_t *s = mheap_span_of_inuse(h, obj);
-		scan_block(h, obj, s->elemsize);
+		scan_object(h, obj, s->elemsize);
 	}
 }
 
@@ -98,7 +115,7 @@ void mgcmark_scan_finalizer_object(heap_t *h, mspan_t *s, uintptr_t p)
 		heap_throw(h, "mark: finalizer record at %#lx on a free slot %lu of span %#lx",
 		           (unsigned long)p, (unsigned long)idx, (unsigned long)s->startaddr);
 	if (!spanclass_noscan(s->spanclass))
-		scan_block(h, s->startaddr + idx * s->elemsize, s->elemsize);
+		scan_object(h, s->startaddr + idx * s->elemsize, s->elemsize);
 }
 
 /* Calls fn for every in-use span, in address order (Go's allspans). */

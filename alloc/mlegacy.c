@@ -22,6 +22,7 @@
  * One lock (h->speciallock, unused by the fixallocs in this mode) guards it.
  */
 #include "alloc/internal.h"
+#include "alloc/testing.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

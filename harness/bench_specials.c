@@ -13,10 +13,11 @@
  * bit tables' headers) and, shown apart since both designs share it,
  * stats.buckhash_sys (profile buckets). Per object is the slope between
  * 1000 and 100000 objects; fixed is what is left at N = 0 by that line.
- * Deterministic: no clock, the same numbers every run.
+ * Deterministic: no clock, the same numbers every run. White-box
+ * (AF_WHITEBOX): it reads the specials' and legacy tables' record sizes.
  */
-#include "alloc/alloc.h"
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -24,8 +24,10 @@
  * the cap), zeroed unless needzero; NOMEM only when no run of N pages could
  * exist even after growing to the cap. Cookies at both ends of each span
  * prove spans do not share memory.
+ * White-box (AF_WHITEBOX): it drives the page heap directly.
  */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

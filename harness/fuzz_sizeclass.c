@@ -6,12 +6,14 @@
  *                            saturating at SIZE_MAX)
  *   mode 2: a size near SIZE_MAX -> roundupsize must saturate, never wrap
  *   mode 3: (class, span offset) -> mspan_objindex == offset / size
- * The reference is loaded from $AF_REFERENCE_DIR, else from the repo's
- * reference/ directory; it never comes from alloc/msize.c.
+ * The reference comes from oracles/ref_sizeclasses.h ($AF_REFERENCE_DIR, else
+ * the repo's reference/ directory); never from alloc/msize.c. White-box
+ * (AF_WHITEBOX): it drives msize and mspan_objindex directly.
  * A mismatch prints the query and aborts (the fuzzer's crash signal).
  */
-#include "alloc/internal.h"
-#include "harness/ref_sizeclasses.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/ref_sizeclasses.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +22,12 @@
 static ref_sizeclasses_t ref;
 static int ref_loaded;
 
-/* $AF_REFERENCE_DIR, else <source>/reference (the repo's copy), found from
- * __FILE__ (absolute under CMake). The only loading code: keep it here. */
 static void load_reference(void)
 {
-	char src[1024], refdir[1100];
-	snprintf(src, sizeof src, "%s", __FILE__);
-	char *cut = strstr(src, "harness/fuzz_sizeclass.c");
-	if (cut)
-		*cut = 0;
-	snprintf(refdir, sizeof refdir, "%sreference", src[0] ? src : "./");
-	if (ref_sizeclasses_load(&ref, refdir, src) != 0 || ref.n != NUM_SIZE_CLASSES) {
-		fprintf(stderr, "fuzz_sizeclass: no usable reference table (set AF_REFERENCE_DIR)\n");
+	ref = *ref_sizeclasses();
+	if (ref.n != NUM_SIZE_CLASSES) {
+		fprintf(stderr, "fuzz_sizeclass: the reference table has %d classes, the allocator %d\n",
+		        ref.n, NUM_SIZE_CLASSES);
 		abort();
 	}
 	ref_loaded = 1;

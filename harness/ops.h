@@ -21,6 +21,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* A pointer slot: ptrwords counts these (Go's 64-bit word). */
+#define OP_WORD_BYTES 8
+
 typedef enum op_code {
 	OP_ALLOC = 0,     /* obj = alloc a [ptrs=b] */
 	OP_FREE,          /* free obj */

@@ -12,7 +12,7 @@
  */
 #include "harness/ops.h"
 #include "alloc/alloc.h"
-#include "alloc/internal.h"
+#include "oracles/ref_sizeclasses.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +54,14 @@ static uint32_t rd32(rd_t *r) { uint32_t lo = rd16(r); return lo | rd16(r) << 16
 #define F_EXACT 0xff   /* offset: 4-byte exact */
 #define R_EXACT 0xff   /* profile rate: 4-byte exact */
 
-/* size operand: two bytes k,x; kind = k >> 5, lo = k & 31, v = lo << 8 | x */
+/* The units of the binary form, Go's constants (not the allocator's: what a
+ * corpus byte means must not depend on the code under test). */
+#define PAGE_BYTES 8192     /* Go's _PageSize */
+#define MAX_SMALL 32768     /* Go's maxSmallSize */
+
+/* size operand: two bytes k,x; kind = k >> 5, lo = k & 31, v = lo << 8 | x.
+ * Class sizes come from the reference table (oracles/ref_sizeclasses.h),
+ * classes 1 .. n-1. */
 static uint64_t read_size(rd_t *r)
 {
 	uint8_t k = rd8(r);
@@ -62,26 +69,27 @@ static uint64_t read_size(rd_t *r)
 		return rd32(r);
 	uint8_t x = rd8(r);
 	uint32_t lo = k & 31, v = lo << 8 | x;
-	int c = 1 + (int)(v % (NUM_SIZE_CLASSES - 1));
+	const ref_sizeclasses_t *ref = ref_sizeclasses();
+	int nsmall = ref->n - 1;
 	switch (k >> 5) {
 	case 0: return lo;                                  /* 0..31: zero, tiny, 16 */
 	case 1: {                                           /* a class size -2..+2 */
-		int64_t s = (int64_t)class_to_size[1 + x % (NUM_SIZE_CLASSES - 1)] + (int64_t)(lo % 5) - 2;
+		int64_t s = (int64_t)ref->size[1 + x % nsmall] + (int64_t)(lo % 5) - 2;
 		return s < 0 ? 0 : (uint64_t)s;
 	}
 	case 2: return 1 + v % 1024;                        /* small */
-	case 3: return 1 + (v * 37u) % MAX_SMALL_SIZE;      /* any small size */
-	case 4: return MAX_SMALL_SIZE - 16 + v % 33;        /* around 32 KiB */
-	case 5: return (1 + lo % 8) * PAGE_SIZE + x % 5 - 2; /* a few pages -2..+2 */
-	case 6: return (1 + v % 256) * PAGE_SIZE;           /* multi-page, up to 2 MiB */
-	default: return class_to_size[c];                   /* exactly a class size */
+	case 3: return 1 + (v * 37u) % MAX_SMALL;           /* any small size */
+	case 4: return MAX_SMALL - 16 + v % 33;             /* around 32 KiB */
+	case 5: return (1 + lo % 8) * PAGE_BYTES + x % 5 - 2; /* a few pages -2..+2 */
+	case 6: return (1 + v % 256) * PAGE_BYTES;          /* multi-page, up to 2 MiB */
+	default: return (uint64_t)ref->size[1 + v % nsmall]; /* exactly a class size */
 	}
 }
 
 static uint64_t read_ptrs(rd_t *r, uint64_t size)
 {
 	uint8_t k = rd8(r);
-	uint64_t words = size / PTR_SIZE;
+	uint64_t words = size / OP_WORD_BYTES;
 	if (k < 128)
 		return 0;
 	switch (k) {
@@ -343,9 +351,9 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 		put32(&b, (uint32_t)op->a);
 		if (op->b == 0)
 			put8(&b, 0);
-		else if (op->b < op->a / PTR_SIZE && op->b <= P_ALL - 1 - 127)
+		else if (op->b < op->a / OP_WORD_BYTES && op->b <= P_ALL - 1 - 127)
 			put8(&b, (unsigned)(op->b + 127));
-		else if (op->b == op->a / PTR_SIZE)
+		else if (op->b == op->a / OP_WORD_BYTES)
 			put8(&b, P_ALL);
 		else {
 			put8(&b, P_EXACT);

@@ -8,15 +8,11 @@
  * team's DECISIONS entry) it mirrors.
  */
 #include "oracles/model.h"
-#include "harness/ref_sizeclasses.h"
+#include "oracles/ref_sizeclasses.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef AF_REFERENCE_DIR   /* CMake defines it for oracles/ */
-#define AF_REFERENCE_DIR "reference"
-#endif
 
 #define NCLASSES 67            /* the reference table: classes 1..66, 0 = large */
 #define PAGE_BYTES 8192        /* Go's _PageSize */
@@ -24,8 +20,9 @@
 #define TINY_CLASS 2           /* tiny blocks come from size class 2 (16 B), noscan */
 #define MAX_SMALL 32768        /* Go's maxSmallSize */
 #define DEFAULT_CAP ((size_t)256 << 20)
-/* The gray zone's slack: the heap grows in steps of at least 64 pages
- * (mheap_grow), so it may commit that much more than its spans need. */
+/* The gray zone's slack: the heap commits in steps of at least 512 KiB
+ * (SEMANTICS.md, Capacity), so it may commit that much more than its spans
+ * need. The model's own constant, from SEMANTICS, not the allocator's. */
 #define GROW_SLACK ((uint64_t)64 * PAGE_BYTES)
 
 typedef struct spec {          /* a finalizer special */
@@ -103,23 +100,13 @@ static model_obj_t *obj(const model_t *m, int32_t id)
 
 /* ---- the size table ---- */
 
-/* The table comes through harness/ref_sizeclasses.h (a plain TSV reader
- * that knows where the file lives: $AF_REFERENCE_DIR or the compiled-in
- * directory, the repo's reference/); never from alloc/. */
+/* The table comes through oracles/ref_sizeclasses.h (a plain TSV reader
+ * that knows where the file lives: refdir, $AF_REFERENCE_DIR or the
+ * compiled-in directory, the repo's reference/); never from alloc/. */
 static bool load_table(model_t *m, const char *refdir)
 {
 	ref_sizeclasses_t r;
-	int rc;
-	if (refdir) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/go-sizeclasses.tsv", refdir);
-		FILE *f = fopen(path, "r");
-		rc = f ? ref_sizeclasses_parse(f, path, &r) : -1;
-		if (f)
-			fclose(f);
-	} else {
-		rc = ref_sizeclasses_load(&r, AF_REFERENCE_DIR, NULL);
-	}
+	int rc = ref_sizeclasses_load(&r, refdir);
 	if (rc != 0 || r.n != NCLASSES)
 		return false;
 	for (int c = 1; c < NCLASSES; c++) {
@@ -384,7 +371,10 @@ void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
 	int sc;
 	uint64_t large = 0, span_bytes;
 	if (noscan && size < TINY_BYTES) {
-		/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits. */
+		/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits.
+		 * alloc/malloc.c states the same rule: written twice on purpose,
+		 * each from SEMANTICS.md and Go, so a misreading in one shows as
+		 * a difference (never copy one from the other). */
 		size_t a = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
 		const tinyc_t *t = &m->tiny[p];
 		size_t off = (t->off + a - 1) / a * a;
@@ -666,11 +656,28 @@ static void mark_ref(model_t *m, model_ref_t r, size_t *dangling)
 	}
 }
 
+/* Go 1.19 scanobject (mgcmark.go) scans an object as one piece, or one
+ * 128 KiB oblet at a time (maxObletBytes) when it is larger, and ignores a
+ * pointer that lands in the very piece being scanned (the "pointers back to
+ * the current object" filter). So slot i (byte 8*i of block b) does not
+ * mark b when it points into b's oblet number 8*i / 128 KiB. Observable
+ * only where b is scanned unmarked: an object with a finalizer (below). */
+#define OBLET_BYTES ((size_t)128 << 10)
+
+static bool points_into_own_piece(const model_t *m, int32_t b, size_t slot, model_ref_t r)
+{
+	const model_obj_t *t = obj(m, r.id);
+	if (!t || t->state != MODEL_LIVE || t->block != b)
+		return false;
+	return (t->boff + r.off) / OBLET_BYTES == slot * 8 / OBLET_BYTES;
+}
+
 static void scan_block(model_t *m, int32_t b, size_t *dangling)
 {
 	const model_obj_t *o = &m->objs[b];
 	for (size_t i = 0; i < o->ptrwords; i++)
-		mark_ref(m, o->slots[i], dangling);
+		if (!points_into_own_piece(m, b, i, o->slots[i]))
+			mark_ref(m, o->slots[i], dangling);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -710,7 +717,8 @@ void model_gc(model_t *m, model_gc_result_t *out)
 		if (m->tiny[p].block != MODEL_NIL)
 			mark_ref(m, (model_ref_t){m->tiny[p].block, 0}, &dangling);
 	/* Go's markrootSpans: an object with a finalizer is scanned (what it
-	 * points to lives) but not marked itself. */
+	 * points to lives) but not marked itself, so its pointers into its own
+	 * scan piece do not keep it (scan_block). */
 	for (size_t i = 0; i < m->nspecs; i++)
 		scan_block(m, m->specs[i].block, &dangling);
 	while (m->nwork > 0)

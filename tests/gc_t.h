@@ -4,7 +4,7 @@
 #ifndef ALLOCFUZZ_GC_T_H
 #define ALLOCFUZZ_GC_T_H
 #include "alloc/alloc.h"
-#include "alloc/internal.h"   /* mlegacy_is_valid */
+#include "alloc/testing.h"   /* mlegacy_is_valid */
 #include "tests/t.h"
 #include <stdint.h>
 #include <string.h>

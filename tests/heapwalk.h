@@ -3,7 +3,8 @@
  * of the free runs for comparing two heaps. Include after t.h. */
 #ifndef ALLOCFUZZ_HEAPWALK_H
 #define ALLOCFUZZ_HEAPWALK_H
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include <stdio.h>
 
 typedef struct run {

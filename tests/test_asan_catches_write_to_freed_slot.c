@@ -4,7 +4,7 @@
  * process with an ASan report, while writes to live bytes do not. Each case
  * runs in a forked child whose stderr is checked. Without ASan the test
  * reports itself skipped (exit 0). */
-#include "alloc/internal.h"
+#include "alloc/testing.h"
 
 #ifndef AF_ASAN
 #include <stdio.h>

@@ -10,7 +10,8 @@
  * lazy heap waiting to be swept, and the legacy design's side tables. At the end the names listed at the top of
  * alloc/mcheck.c that no corruption reached are printed.
  */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "t.h"
 #include <string.h>
 

@@ -2,14 +2,15 @@
  * and interior offsets alike, up to and including the span end), the
  * multiply-shift with class_to_divmagic equals the true division by the
  * reference object size, through the same mspan_objindex the allocator uses. */
-#include "alloc/internal.h"
-#include "harness/ref_sizeclasses.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/ref_sizeclasses.h"
 #include "t.h"
 
 int main(void)
 {
 	ref_sizeclasses_t ref;
-	REQUIRE(ref_sizeclasses_load(&ref, AF_REFERENCE_DIR, AF_SOURCE_DIR) == 0);
+	REQUIRE(ref_sizeclasses_load(&ref, NULL) == 0);
 	REQUIRE(ref.n == NUM_SIZE_CLASSES);
 	static mspan_t s;
 	s.startaddr = (uintptr_t)7 << 30;   /* any page-aligned base */

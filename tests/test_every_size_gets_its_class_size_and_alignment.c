@@ -1,10 +1,12 @@
 /* Every request size 0..32768 (and large ones) gets a block of exactly the
- * class size msize_roundupsize names (a 16-byte block for tiny noscan
- * requests), aligned to 8 (a tiny sub-object: to 8, 4, 2 or 1 as its size
+ * size of its class in the reference table (oracles/ref_sizeclasses.h, not
+ * msize.c; a 16-byte block for tiny noscan requests), aligned to 8 (a tiny sub-object: to 8, 4, 2 or 1 as its size
  * allows), to 16 when the size is a multiple of 16 >= 16
  * (Go's class sizes keep that), and to a page when large; the block is
  * zeroed, writable, and no two live blocks overlap. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/ref_sizeclasses.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 
@@ -25,6 +27,7 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 static void check_sizes(bool scan)
 {
+	const ref_sizeclasses_t *ref = ref_sizeclasses();
 	heap_t *h;
 	REQUIRE(heap_new(&(heap_config_t){.cap_bytes = (size_t)1 << 30}, &h) == ALLOC_OK);
 	size_t n = 0, cap = MAX_SMALL_SIZE + 64;
@@ -49,9 +52,9 @@ static void check_sizes(bool scan)
 		void *base;
 		size_t elemsize;
 		CHECK_EQ(heap_find_object(h, p, &base, &elemsize), ALLOC_OK);
-		bool tiny = !scan && size < TINY_SIZE;
-		size_t want = size > MAX_SMALL_SIZE ? (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE
-		              : tiny ? TINY_SIZE : msize_roundupsize(size);
+		bool tiny = !scan && size < 16;   /* Go's maxTinySize */
+		size_t want = size > 32768 ? (size + 8191) / 8192 * 8192   /* whole 8 KiB pages */
+		              : tiny ? 16 : (size_t)ref->size[ref_class_for(ref, (long)size)];
 		if (elemsize != want || (!tiny && base != p))
 			fprintf(stderr, "size %zu: elemsize %zu want %zu\n", size, elemsize, want);
 		CHECK_EQ(elemsize, want);

@@ -2,15 +2,16 @@
  * msize_roundupsize returns that class's size; both are judged against the
  * reference TSV, not against msize.c. Large sizes round up to whole pages,
  * and a round-up that would overflow saturates instead of wrapping. */
-#include "alloc/internal.h"
-#include "harness/ref_sizeclasses.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/ref_sizeclasses.h"
 #include "t.h"
 #include <stdint.h>
 
 int main(void)
 {
 	ref_sizeclasses_t ref;
-	REQUIRE(ref_sizeclasses_load(&ref, AF_REFERENCE_DIR, AF_SOURCE_DIR) == 0);
+	REQUIRE(ref_sizeclasses_load(&ref, NULL) == 0);
 	CHECK_EQ(msize_roundupsize(0), 0);
 	int bad = 0;
 	for (long size = 1; size <= MAX_SMALL_SIZE; size++) {

@@ -6,7 +6,8 @@
  * (caught by the throw hook inside the op that threw).
  */
 #include "harness/exec.h"
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 
 #include <string.h>

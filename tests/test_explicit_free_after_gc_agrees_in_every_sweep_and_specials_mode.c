@@ -4,7 +4,7 @@
  * sweep (free sweeps it first), a reachable one can be freed, an object
  * with a finalizer is HAS_FINALIZER (nothing changes) until the finalizer
  * is removed, and an object's profile record counts its explicit free. */
-#include "alloc/internal.h"
+#include "alloc/testing.h"
 #include "tests/gc_t.h"
 #include "tests/heapcheck.h"
 

@@ -2,7 +2,8 @@
  * was: same stats, every live object still allocated with its contents.
  * NULL is a no-op; a 16-byte noscan object (same span class as tiny blocks)
  * can be freed, a tiny block cannot. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

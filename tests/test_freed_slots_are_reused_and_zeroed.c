@@ -2,7 +2,8 @@
  * freeing P caches the span, after the span is cached again when another P
  * freed it (cacheSpan starts at the lowest free slot), and for large objects
  * through the page heap. An emptied uncached span goes back to the heap. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

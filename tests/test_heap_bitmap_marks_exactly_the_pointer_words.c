@@ -2,7 +2,8 @@
  * words and "scalar" for the rest of its slot, also when the slot was used
  * before by an object with more pointer words, and for a large object that
  * crosses from one arena into the next. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

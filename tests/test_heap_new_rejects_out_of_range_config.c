@@ -2,7 +2,8 @@
  * out of range, fills in the documented defaults for zero fields, and the
  * error names and messages are the ones the op language spells. */
 #include "t.h"
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include <string.h>
 
 static alloc_err_t try_new(heap_config_t cfg)

@@ -2,8 +2,13 @@
  * rate 1 every allocation but a tiny fit is profiled; at rate R > 1 an
  * allocation of rounded size n is profiled iff n >= the P's nextSample
  * (else nextSample -= n). The prediction reads only nextSample before each
- * call; the profile buckets published by the next GC must match it. */
-#include "alloc/internal.h"
+ * call; the profile buckets published by the next GC must match it. The
+ * rounded size comes from the reference size table (not msize.c), whether a
+ * tiny request fits its P's block from the reference model's placement. */
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/model.h"
+#include "oracles/ref_sizeclasses.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 
@@ -30,7 +35,8 @@ static void run(int64_t rate)
 	heap_t *h;
 	REQUIRE(heap_new(&(heap_config_t){.nprocs = 2, .profrate = rate, .seed = 5}, &h) == ALLOC_OK);
 	uint64_t want_allocs[NSTACKS + 1] = {0}, want_bytes[NSTACKS + 1] = {0};
-	uintptr_t tiny[2] = {0, 0}, tinyoff[2] = {0, 0};
+	model_t *m;   /* decides tiny fits only: the model's own statement of the rule */
+	REQUIRE(model_new(&(heap_config_t){.nprocs = 2}, NULL, &m) == ALLOC_OK);
 	uint64_t seed = 3, profiled = 0, total = 0;
 
 	for (int i = 0; i < 5000; i++) {
@@ -46,21 +52,16 @@ static void run(int64_t rate)
 
 		size_t n;
 		if (ptrwords == 0 && size < 16) {
-			size_t align = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
-			uintptr_t off = (tinyoff[p] + align - 1) / align * align;
-			if (tiny[p] && off + size <= 16) {
-				tinyoff[p] = off + size;
+			model_alloc_t ma;
+			REQUIRE(model_alloc(m, p, size, 0, 0, &ma) != MODEL_NIL && ma.tiny);
+			if (ma.tiny_fit) {
 				CHECK_EQ(h->mcaches[p]->nextSample, next);   /* never profiled */
 				continue;
 			}
-			if (size < tinyoff[p] || !tiny[p]) {
-				tiny[p] = (uintptr_t)x;
-				tinyoff[p] = size;
-			}
 			n = 16;
 		} else {
-			n = size > MAX_SMALL_SIZE ? (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE
-			                          : msize_roundupsize(size);
+			n = size > 32768 ? (size + 8191) / 8192 * 8192   /* whole 8 KiB pages */
+			                 : (size_t)ref_sizeclasses()->size[ref_class_for(ref_sizeclasses(), (long)size)];
 		}
 		total++;
 		if (rate == 1 || (int64_t)n >= next) {
@@ -87,6 +88,7 @@ static void run(int64_t rate)
 		CHECK(profiled > 0 && profiled < total);   /* the sampler really samples */
 	HEAP_OK(h);
 	heap_destroy(h);
+	model_destroy(m);
 }
 
 int main(void)

@@ -3,7 +3,8 @@
  * finds the object, the memory is zero even when the pages were used and
  * dirtied before, the large counters and heap_inuse move by exactly the
  * pages, and freeing gives the pages back. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

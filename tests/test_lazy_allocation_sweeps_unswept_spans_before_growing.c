@@ -3,7 +3,8 @@
  * on the spot), then an unswept full span that sweeping frees a slot in, and
  * only then new pages: refilling the dead objects' slots never grows the
  * heap, and the counters after the sweep finished equal eager mode's. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

@@ -5,7 +5,8 @@
  * drops the dead markers. An insert reuses a dead slot on its probe path;
  * a removal leaves a dead marker that later lookups probe past. The
  * numbers below are computed from those rules, not read from the code. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

@@ -1,9 +1,14 @@
 /* After a seeded script of allocations (tiny, small scan/noscan, large) and
  * explicit frees on 2 Ps, every object counter of heap_read_stats equals
  * what an independent tally of the script gives: blocks by class (a tiny
- * fit is no block, a new tiny block is a class-2 block), rounded bytes via
- * msize_roundupsize, large counted in pages, nmalloc including tiny fits. */
-#include "alloc/internal.h"
+ * fit is no block, a new tiny block is a class-2 block, whether a tiny
+ * request fits as the reference model places it), rounded bytes by the
+ * reference size table (not msize.c), large counted in pages, nmalloc
+ * including tiny fits. */
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/model.h"
+#include "oracles/ref_sizeclasses.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 
@@ -20,18 +25,12 @@ static uint64_t rng(uint64_t *s)
 	return *s;
 }
 
-static int class_of_rounded(size_t rounded)
-{
-	for (int c = 1; c < NUM_SIZE_CLASSES; c++)
-		if (class_to_size[c] == rounded)
-			return c;
-	return -1;
-}
 
 static void compare(heap_t *h, const tally_t *t)
 {
 	heap_stats_t st;
 	heap_read_stats(h, &st);
+	const ref_sizeclasses_t *ref = ref_sizeclasses();
 	uint64_t blocks = 0, nfree = 0, bytes = t->large_alloc, freed = t->large_free;
 	for (int c = 0; c < NUM_SIZE_CLASSES; c++) {
 		CHECK_EQ(st.by_class_nmalloc[c], t->nmalloc[c]);
@@ -39,8 +38,8 @@ static void compare(heap_t *h, const tally_t *t)
 		blocks += t->nmalloc[c];
 		nfree += t->nfree[c];
 		if (c) {
-			bytes += t->nmalloc[c] * msize_roundupsize(class_to_size[c]);
-			freed += t->nfree[c] * msize_roundupsize(class_to_size[c]);
+			bytes += t->nmalloc[c] * (uint64_t)ref->size[c];
+			freed += t->nfree[c] * (uint64_t)ref->size[c];
 		}
 	}
 	CHECK_EQ(st.nmalloc, blocks + t->tiny);
@@ -65,7 +64,8 @@ int main(void)
 	int nlive = 0;
 	tally_t t;
 	memset(&t, 0, sizeof t);
-	uintptr_t tiny[2] = {0, 0}, tinyoff[2] = {0, 0};
+	model_t *m;   /* decides tiny fits only: the model's own statement of the rule */
+	REQUIRE(model_new(&(heap_config_t){.nprocs = 2, .cap_bytes = (size_t)1 << 30}, NULL, &m) == ALLOC_OK);
 	uint64_t seed = 7;
 
 	compare(h, &t);
@@ -88,19 +88,12 @@ int main(void)
 		void *x;
 		REQUIRE(heap_alloc(h, p, size, ptrwords, 0, &x) == ALLOC_OK);
 		if (ptrwords == 0 && size < 16) {
-			/* tiny: the Go 1.19 rule decides fit or new block */
-			size_t align = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
-			uintptr_t off = (tinyoff[p] + align - 1) / align * align;
-			if (tiny[p] && off + size <= 16) {
-				tinyoff[p] = off + size;
+			model_alloc_t ma;
+			REQUIRE(model_alloc(m, p, size, 0, 0, &ma) != MODEL_NIL && ma.tiny);
+			if (ma.tiny_fit)
 				t.tiny++;
-			} else {
+			else
 				t.nmalloc[TINY_SIZE_CLASS]++;
-				if (size < tinyoff[p] || !tiny[p]) {
-					tiny[p] = (uintptr_t)x;
-					tinyoff[p] = size;
-				}
-			}
 			continue;   /* tiny blocks cannot be freed explicitly */
 		}
 		obj_t o = {x, 0, 0};
@@ -108,7 +101,7 @@ int main(void)
 			o.bytes = (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
 			t.large_alloc += o.bytes;
 		} else {
-			o.cls = class_of_rounded(msize_roundupsize(size));
+			o.cls = ref_class_for(ref_sizeclasses(), (long)size);
 			REQUIRE(o.cls > 0);
 		}
 		t.nmalloc[o.cls]++;
@@ -122,5 +115,6 @@ int main(void)
 		mcache_release_all(h, h->mcaches[p]);
 	compare(h, &t);
 	heap_destroy(h);
+	model_destroy(m);
 	return T_DONE();
 }

@@ -9,7 +9,7 @@
 #include "tests/t.h"
 
 /* mutator.c declares the op functions weak, and a weak reference does not
- * pull ops_bin.o out of af_harness: this strong one does, as exec.c's do in
+ * pull ops_bin.o out of af_harness: this strong one does, as exec*.c do in
  * the op targets. */
 const uint8_t *const af_link_ops_bin = opbin_table;
 

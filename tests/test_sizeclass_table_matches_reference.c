@@ -1,14 +1,15 @@
 /* The generated table (alloc/msize.c) equals the reference TSV, column by
  * column: object size, span bytes (allocnpages), objects per span, tail
  * waste, divmagic; and there are exactly as many classes as the reference lists. */
-#include "alloc/internal.h"
-#include "harness/ref_sizeclasses.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/ref_sizeclasses.h"
 #include "t.h"
 
 int main(void)
 {
 	ref_sizeclasses_t ref;
-	REQUIRE(ref_sizeclasses_load(&ref, AF_REFERENCE_DIR, AF_SOURCE_DIR) == 0);
+	REQUIRE(ref_sizeclasses_load(&ref, NULL) == 0);
 	CHECK_EQ(ref.n, NUM_SIZE_CLASSES);
 	CHECK_EQ(class_to_size[0], 0);
 	CHECK_EQ(class_to_allocnpages[0], 0);

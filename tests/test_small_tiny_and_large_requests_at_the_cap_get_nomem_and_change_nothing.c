@@ -3,7 +3,8 @@
  * leaves a heap the checker accepts. What fits still fits (a tiny request
  * into the current block, a small one into a partly used span), and freeing
  * makes room again. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 

@@ -2,7 +2,8 @@
  * then from one thread per P (with frees of other Ps' objects meanwhile),
  * hands out distinct slots, each inside a span of its class, and the
  * per-class counters equal the number of calls. */
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
 #include <pthread.h>

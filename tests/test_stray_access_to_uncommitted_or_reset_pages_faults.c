@@ -4,7 +4,8 @@
  * freed large object's pages is reported too. Each case runs in a forked
  * child; a write to a live object is the control that must survive. */
 #include "t.h"
-#include "alloc/internal.h"
+#define AF_WHITEBOX
+#include "alloc/testing.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -2,14 +2,17 @@
  * at the current block's offset rounded up to 8/4/2/1 by its size, if it
  * fits; otherwise it opens a new 16-byte block at offset 0, which replaces
  * the current block only when it leaves more room (size < tinyoffset) or
- * there is none. Checked against an independent model on a seeded random
- * sequence, per P, with the counters: a fit counts in tiny_allocs, a new
- * block as one class-2 block. Scan requests and 16-byte ones never pack. */
-#include "alloc/internal.h"
+ * there is none. Checked on a seeded random sequence, per P, against the
+ * reference model's placement (oracles/model.c states the rule on its own,
+ * from SEMANTICS.md; tests/test_model_tiny_placement_follows_go_mallocgc.c
+ * checks the model's statement by hand-worked values), with the counters: a
+ * fit counts in tiny_allocs, a new block as one class-2 block. Scan requests
+ * and 16-byte ones never pack. */
+#define AF_WHITEBOX
+#include "alloc/testing.h"
+#include "oracles/model.h"
 #include "tests/t.h"
 #include "tests/heapcheck.h"
-
-typedef struct { uintptr_t tiny, off; } model_t;
 
 static uint64_t rng(uint64_t *s)
 {
@@ -21,8 +24,12 @@ int main(void)
 {
 	enum { NPROCS = 3, NOPS = 20000 };
 	heap_t *h;
-	REQUIRE(heap_new(&(heap_config_t){.nprocs = NPROCS}, &h) == ALLOC_OK);
-	model_t m[NPROCS] = {{0, 0}};
+	model_t *m;
+	heap_config_t cfg = {.nprocs = NPROCS};
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
+	REQUIRE(model_new(&cfg, NULL, &m) == ALLOC_OK);
+	uintptr_t *addr = calloc(NOPS, sizeof *addr);   /* by model id */
+	REQUIRE(addr);
 	uint64_t fits = 0, blocks = 0, seed = 42;
 
 	for (int i = 0; i < NOPS; i++) {
@@ -30,12 +37,13 @@ int main(void)
 		size_t size = 1 + rng(&seed) % 15;
 		void *x;
 		REQUIRE(heap_alloc(h, p, size, 0, 0, &x) == ALLOC_OK);
+		model_alloc_t want;
+		int32_t id = model_alloc(m, p, size, 0, 0, &want);
+		REQUIRE(id >= 0 && id < NOPS && want.tiny);
 		uintptr_t a = (uintptr_t)x;
-		size_t align = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
-		uintptr_t off = (m[p].off + align - 1) / align * align;
-		if (m[p].tiny && off + size <= 16) {
-			CHECK_EQ(a, m[p].tiny + off);
-			m[p].off = off + size;
+		addr[id] = a;
+		if (want.tiny_fit) {
+			CHECK_EQ(a, addr[want.tiny_block] + want.tiny_off);
 			fits++;
 		} else {
 			/* a new block: 16-aligned, a fresh allocated class-2 object */
@@ -44,12 +52,6 @@ int main(void)
 			size_t es;
 			CHECK_EQ(heap_find_object(h, x, &base, &es), ALLOC_OK);
 			CHECK(base == x && es == 16);
-			for (int q = 0; q < NPROCS; q++)
-				CHECK(a != m[q].tiny);
-			if (size < m[p].off || m[p].tiny == 0) {
-				m[p].tiny = a;
-				m[p].off = size;
-			}
 			blocks++;
 		}
 		CHECK(((unsigned char *)x)[0] == 0 && ((unsigned char *)x)[size - 1] == 0);
@@ -57,6 +59,8 @@ int main(void)
 		if (i % 1000 == 0)
 			HEAP_OK(h);
 	}
+	free(addr);
+	model_destroy(m);
 	heap_stats_t st;
 	heap_read_stats(h, &st);
 	CHECK_EQ(st.tiny_allocs, fits);

@@ -1,0 +1,11 @@
+/*
+ * The accessors of alloc/testing.h (the window tests and the harness have
+ * into the allocator).
+ */
+#include "testing.h"
+#include "internal.h"
+
+uintptr_t heap_arena_base(const heap_t *h)
+{
+	return h->arena_start;
+}

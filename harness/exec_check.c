@@ -1,0 +1,235 @@
+/*
+ * The executor's oracle checks on a heap lane: the memory pattern every live
+ * object holds (filled at allocation, checked after every gc and at every
+ * observation), heap_find_object against the model, no overlap, and the
+ * observation point (heap_check, memstats, profile, finalizer queue, every
+ * object the model freed gone). See exec.c for when each runs.
+ */
+#include "harness/exec_internal.h"
+
+/* The pattern a live object's non-pointer bytes hold: byte i is byte i % 8
+ * of pat64(id, i / 8). Never a zero byte, so a block zeroed or reused under
+ * a live object shows; words, so checking costs little per byte. */
+static inline uint64_t pat64(int32_t id, size_t w)
+{
+	uint64_t x = ((uint64_t)(uint32_t)id + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)w * 0xD6E8FEB86659FD93ull;
+	return x | 0x0101010101010101ull;
+}
+static inline uint8_t pattern(int32_t id, size_t i) { return (uint8_t)(pat64(id, i / 8) >> (8 * (i % 8))); }
+
+AF_NO_COVERAGE static void fill_range(uint8_t *p, int32_t id, size_t from, size_t size)
+{
+	size_t i = from;
+	for (; i + 8 <= size; i += 8) {
+		uint64_t v = pat64(id, i / 8);
+		memcpy(p + i, &v, 8);
+	}
+	for (; i < size; i++)
+		p[i] = pattern(id, i);
+}
+
+/* First byte in [lo, hi) (lo a multiple of 8) not holding the pattern, or hi. */
+AF_NO_COVERAGE static size_t find_bad(const uint8_t *p, int32_t id, size_t lo, size_t hi)
+{
+	size_t i = lo;
+	for (; i + 8 <= hi; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		if (v != pat64(id, i / 8))
+			break;
+	}
+	for (; i < hi; i++)
+		if (p[i] != pattern(id, i))
+			return i;
+	return hi;
+}
+
+/* Objects above this are zero-checked, filled and checked in samples: the
+ * first and last 4 KiB and one word every SAMPLE_STRIDE bytes (a little over
+ * two pages, so the word's place in the page moves). Whole pages are what the
+ * heap zeroes or reuses, so a page left dirty or reused still shows, while
+ * touching every page of a 4 MiB object per op would make page faults the
+ * whole cost of a run. */
+#define FULL_CHECK_MAX (64 * 1024)
+#define SAMPLE_STRIDE (2 * 4096 + 200)
+
+AF_NO_COVERAGE static size_t first_nonzero(const uint8_t *p, size_t lo, size_t hi)
+{
+	size_t i = lo;
+	for (; i + 8 <= hi; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		if (v)
+			break;
+	}
+	for (; i < hi; i++)
+		if (p[i])
+			return i;
+	return hi;
+}
+
+AF_NO_COVERAGE static size_t walk_part(uint8_t *p, int32_t id, size_t lo, size_t hi, enum walk w)
+{
+	if (w == W_FILL) {
+		fill_range(p, id, lo, hi);
+		return hi;
+	}
+	return w == W_PATTERN ? find_bad(p, id, lo, hi) : first_nonzero(p, lo, hi);
+}
+
+/* Fills or checks the sampled parts of [from, size) (from a multiple of 8);
+ * returns the first byte that is wrong, or size. */
+AF_NO_COVERAGE size_t walk(uint8_t *p, int32_t id, size_t from, size_t size, enum walk w)
+{
+	if (size - from <= FULL_CHECK_MAX)
+		return walk_part(p, id, from, size, w);
+	size_t head = from + 4096, tail = (size - 4096) & ~(size_t)7, k;
+	if ((k = walk_part(p, id, from, head, w)) != head)
+		return k;
+	for (size_t i = head; i < tail; i += SAMPLE_STRIDE)
+		if ((k = walk_part(p, id, i, i + 8, w)) != i + 8)
+			return k;
+	return walk_part(p, id, tail, size, w);
+}
+
+/* Checks one live object's memory in lane l; false after reporting. */
+AF_NO_COVERAGE static bool check_contents(exec_t *ex, lane_t *l, int32_t mid)
+{
+	const model_obj_t *o = mobj(ex, mid);
+	const uint8_t *p = (const uint8_t *)l->addr[mid];
+	char tmp[24];
+	for (size_t w = 0; w < o->ptrwords; w++) {
+		uintptr_t got, want = ref_addr(l, o->slots[w]);
+		memcpy(&got, p + w * OP_WORD_BYTES, sizeof got);
+		if (got != want) {
+			differ(ex, l, "pointer slot %zu of %s holds %#lx, the model expects %#lx",
+			       w, mname(ex, mid, tmp), rel(l, got), rel(l, want));
+			return false;
+		}
+	}
+	size_t size = o->size, bad = walk((uint8_t *)p, mid, o->ptrwords * OP_WORD_BYTES, size, W_PATTERN);
+	if (bad != size) {
+		differ(ex, l, "byte %zu of %s (%zu bytes) is %#x, its pattern is %#x: "
+		       "the object was overwritten or reused", bad, mname(ex, mid, tmp),
+		       o->size, p[bad], pattern(mid, bad));
+		return false;
+	}
+	return true;
+}
+
+/* heap_find_object agrees with the model about a live object. */
+bool check_found(exec_t *ex, lane_t *l, int32_t mid)
+{
+	const model_obj_t *o = mobj(ex, mid);
+	void *base = NULL;
+	size_t es = 0;
+	char tmp[24];
+	alloc_err_t e = heap_find_object(l->h, (void *)l->addr[mid], &base, &es);
+	uintptr_t want = l->addr[mid] - o->boff;
+	if (e != ALLOC_OK || (uintptr_t)base != want || es != o->elemsize) {
+		differ(ex, l, "heap_find_object(%s @%#lx) = %s base %#lx elemsize %zu; the model "
+		       "expects OK base %#lx elemsize %zu", mname(ex, mid, tmp),
+		       (unsigned long)(l->addr[mid] - heap_arena_base(l->h)), alloc_errname(e),
+		       (unsigned long)((uintptr_t)base - (base ? heap_arena_base(l->h) : 0)), es,
+		       (unsigned long)(want - heap_arena_base(l->h)), o->elemsize);
+		return false;
+	}
+	return true;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const range_t *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Contents of every live object and no overlap; full: heap_find_object too. */
+AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l, bool full)
+{
+	range_t *r = ex->ranges;
+	size_t n = 0;
+	for (size_t i = 0; i < ex->nlive && !ex->stop && !l->broken; i++) {
+		int32_t mid = ex->p2m[ex->live[i]];
+		const model_obj_t *o = mobj(ex, mid);
+		if (o->state != MODEL_LIVE)
+			continue;
+		if (full && !check_found(ex, l, mid))
+			return;
+		if (!check_contents(ex, l, mid))
+			return;
+		GROW(ex->ranges, ex->capranges, n + 1);
+		r = ex->ranges;
+		r[n++] = (range_t){ l->addr[mid], l->addr[mid] + (o->tiny ? o->size : o->elemsize), mid };
+	}
+	if (ex->stop || l->broken)
+		return;
+	if (n > 1)
+		qsort(r, n, sizeof *r, range_cmp);
+	char t1[24], t2[24];
+	for (size_t i = 1; i < n; i++)
+		if (r[i].lo < r[i - 1].hi) {
+			differ(ex, l, "live objects overlap: %s [%#lx, %#lx) and %s [%#lx, %#lx)",
+			       mname(ex, r[i - 1].mid, t1), (unsigned long)(r[i - 1].lo - heap_arena_base(l->h)),
+			       (unsigned long)(r[i - 1].hi - heap_arena_base(l->h)), mname(ex, r[i].mid, t2),
+			       (unsigned long)(r[i].lo - heap_arena_base(l->h)),
+			       (unsigned long)(r[i].hi - heap_arena_base(l->h)));
+			return;
+		}
+}
+
+static void collect_bucket(const heap_bucket_t *b, void *ctx)
+{
+	lane_t *l = ctx;
+	GROW(l->bk, l->capbk, l->nbk + 1);
+	l->bk[l->nbk++] = *b;
+}
+
+/* An observation point: the sweep is finished and everything is compared. */
+void observe(exec_t *ex, lane_t *l)
+{
+	if (l->broken || ex->stop)
+		return;
+	heap_finish_sweep(l->h);
+	heap_check_report_t rep;
+	if (heap_check(l->h, &rep) != ALLOC_OK) {
+		differ(ex, l, "heap_check: %s: %s", rep.invariant, rep.detail);
+		return;
+	}
+	char why[256];
+	heap_stats_t st;
+	heap_read_stats(l->h, &st);
+	if (!model_check_stats(ex->m, &st, why, sizeof why)) {
+		differ(ex, l, "memstats: %s", why);
+		return;
+	}
+	l->nbk = 0;
+	heap_profile(l->h, collect_bucket, l);
+	if (!model_check_profile(ex->m, l->bk, l->nbk, why, sizeof why)) {
+		differ(ex, l, "heap profile: %s", why);
+		return;
+	}
+	if (heap_finq_len(l->h) != model_finq_len(ex->m)) {
+		differ(ex, l, "finalizer queue holds %zu records, the model %zu",
+		       heap_finq_len(l->h), model_finq_len(ex->m));
+		return;
+	}
+	/* every object the model freed since the last observation is gone
+	 * (or its address now belongs to a block that is live in the model) */
+	char tmp[24];
+	for (size_t i = 0; i < l->ndead; i++) {
+		int32_t mid = l->dead[i];
+		void *base;
+		size_t es;
+		if (heap_find_object(l->h, (void *)l->addr[mid], &base, &es) != ALLOC_OK)
+			continue;
+		int32_t owner = amap_get(&l->map, (uintptr_t)base);
+		if (owner != MODEL_NIL && mobj(ex, owner)->boff == 0)
+			continue;
+		differ(ex, l, "%s (@%#lx) is dead in the model but the heap still holds a block "
+		       "there (elemsize %zu)", mname(ex, mid, tmp),
+		       (unsigned long)(l->addr[mid] - heap_arena_base(l->h)), es);
+		return;
+	}
+	l->ndead = 0;
+	check_objects(ex, l, true);
+}

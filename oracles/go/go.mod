@@ -1,0 +1,3 @@
+module allocfuzz/oracles/go
+
+go 1.19
