@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Every kept input passes: corpus/<target>/ and the compiled scenarios
 # (build/<preset>/corpus/<target>/) replayed through <target>_replay of the
-# default and asan builds (ci/test built both). Regressions are a CTest of
-# their own (tests/regressions.test.sh), so both presets already ran them.
+# default and asan builds (ci/test built both; AF_REPLAY_PRESETS="tsan" for
+# others: 40-tsan.sh). Regressions are a CTest of their own
+# (tests/regressions.test.sh), so both presets already ran them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source ci/lib.sh
 af_sanitizer_env
 fail=0
-for preset in default asan; do
+for preset in ${AF_REPLAY_PRESETS:-default asan}; do
   af_compile_seeds "$preset" >/dev/null
   for t in $(af_targets); do
     mapfile -t dirs < <(af_seed_dirs "$t" "$preset")

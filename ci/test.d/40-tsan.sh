@@ -13,19 +13,8 @@ af_step "tsan: configure+build"
 af_build tsan
 af_step "tsan: ctest"
 ctest --test-dir build/tsan --output-on-failure -j "$(nproc)"
+af_step "tsan: replay"
 fail=0
-for t in $(af_targets); do
-  mapfile -t dirs < <(af_seed_dirs "$t" tsan)
-  [ ${#dirs[@]} -gt 0 ] || { echo "tsan replay: $t: no corpus or seeds"; continue; }
-  log=$(mktemp)
-  if { "build/tsan/${t}_replay" "${dirs[@]}" >"$log" 2>&1; } 2>/dev/null; then
-    echo "tsan replay: $t: $(grep -c '^ok ' "$log") inputs pass"
-  else
-    echo "tsan replay: $t: FAILED on $(grep -a '^replay: .*bytes)' "$log" | tail -n 1 | sed 's/^replay: //')" >&2
-    tail -n 40 "$log" >&2
-    fail=1
-  fi
-  rm -f "$log"
-done
+AF_REPLAY_PRESETS=tsan bash ci/test.d/10-replay.sh || fail=1
 echo "tsan: $((SECONDS - t0)) s"
 exit $fail
