@@ -7,7 +7,7 @@
  * heap_reset, which returns to the exact state heap_new left in time
  * proportional to what the last run touched.
  */
-#include "internal.h"
+#include "alloc/internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -178,6 +178,7 @@ static void heap_init_gc_fields(heap_t *h)
 {
 	h->sweepgen = 0;
 	h->sweepdone = true;
+	h->grow_unreclaimed_npages = h->grow_dead_pages = 0;
 	h->numgc = 0;
 	h->ingc = h->inrunfin = false;
 	memset(h->roots, 0, sizeof h->roots);
@@ -244,7 +245,11 @@ void heap_reset(heap_t *h)
 {
 	heap_init_locks(h);
 	heap_init_gc_fields(h);
-	mgc_reset(h);   /* before mheap_reset: it clears bits it set in the arenas */
+	/* mgc_reset only forgets pointers into memory the resets below take
+	 * back (finalizer queue, profile buckets, legacy tables) and reads none
+	 * of it; mheap_reset itself clears the arena bits GC and specials set
+	 * (ptrbits, specialbits). The order is not load-bearing. */
+	mgc_reset(h);
 	mheap_reset(h);
 	fixalloc_reset(&h->spanalloc);
 	fixalloc_reset(&h->cachealloc);

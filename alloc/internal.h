@@ -6,11 +6,16 @@
  * Naming: internal functions are <gofile>_<go identifier> (mheap_alloc,
  * mcentral_cache_span, mspan_next_free_index), so they read side by side
  * with Go's runtime. Functions ending in _locked require the named lock.
+ * A field that ports a Go field keeps Go's spelling, camelCase or not
+ * (allocCount, freeindex, nelems, tinyoffset, tinyAllocs, nextSample,
+ * flushGen, sweepgen); our own fields are lowercase (cachedby, npreleased).
+ * Not yet so: allocbits, gcmarkbits, alloccache (Go's allocBits,
+ * gcmarkBits, allocCache).
  */
 #ifndef ALLOCFUZZ_INTERNAL_H
 #define ALLOCFUZZ_INTERNAL_H
 
-#include "alloc.h"
+#include "alloc/alloc.h"
 #include <pthread.h>
 #include <string.h>
 
@@ -330,6 +335,11 @@ struct heap {
 	/* GC */
 	uint32_t sweepgen;           /* see mspan.sweepgen */
 	bool sweepdone;
+	/* Lazy mode grew the heap for grow_unreclaimed_npages pages although the
+	 * reclaim before it freed fewer and grow_dead_pages pages of unswept,
+	 * entirely dead spans were left: Go 1.19 reclaims those first (heap
+	 * checker: lazy_grow_before_reclaim). The first such growth; 0: none. */
+	uintptr_t grow_unreclaimed_npages, grow_dead_pages;
 	uint32_t numgc;
 	bool ingc, inrunfin;         /* re-entrancy guards */
 	uintptr_t roots[HEAP_NROOTS];
@@ -504,7 +514,6 @@ void mgcsweep_start_cycle(heap_t *h);  /* bump sweepgen; eager: sweep everything
 uintptr_t mgcsweep_reclaim(heap_t *h, uintptr_t npages);
 
 /* "mlegacy.c" (legacy design) */
-void mlegacy_init(heap_t *h);
 void mlegacy_reset(heap_t *h);
 bool mlegacy_addfinalizer(heap_t *h, uintptr_t p, uintptr_t fn);  /* false: exists */
 void mlegacy_removefinalizer(heap_t *h, uintptr_t p);

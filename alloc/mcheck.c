@@ -61,6 +61,11 @@
  *   mcache_tiny          a P's tiny block is not an allocated tiny slot of a
  *                        span class (2, noscan) span, or tinyoffset > 16
  *   emptyspan            the mcache placeholder can allocate
+ *   lazy_grow_before_reclaim  a lazy heap grew for npages while its reclaim
+ *                        had freed fewer and unswept spans with no marked
+ *                        object were left (recorded at the growth, mheap.c;
+ *                        Go's reclaimer sweeps those first; the record is
+ *                        exact for one allocating thread at a time)
  *   specials_order       a span's specials not strictly sorted by
  *                        (offset, kind), or of an unknown kind
  *   specials_object      a special on a free span, outside the objects, on a
@@ -832,6 +837,11 @@ size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
 			check_legacy(k);
 		check_profile(k);
 		check_stats(k);
+		if (h->grow_unreclaimed_npages)
+			violation(k, "lazy_grow_before_reclaim", "lazy sweep grew the heap for %lu pages "
+			          "while %lu pages of unswept spans with no marked object were left "
+			          "(Go 1.19 mheap.alloc reclaims npages first)",
+			          (unsigned long)h->grow_unreclaimed_npages, (unsigned long)h->grow_dead_pages);
 	}
 	size_t n = k->nviol;
 	free(k);

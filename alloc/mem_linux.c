@@ -4,7 +4,7 @@
  * metadata allocators say what they want (reserve, commit, release, zero)
  * and not how Linux spells it.
  */
-#include "internal.h"
+#include "alloc/internal.h"
 
 #include <sys/mman.h>
 

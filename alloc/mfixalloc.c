@@ -9,7 +9,7 @@
  * unmapping: the used part of each chunk is zeroed and the chunk waits on a
  * spare list for the next run, so a reset costs what the last run used.
  */
-#include "internal.h"
+#include "alloc/internal.h"
 
 #define PCHUNK_BYTES   ((size_t)256 << 10)
 #define PCHUNK_OWN_MIN ((size_t)64 << 10)   /* requests this big get their own chunk */

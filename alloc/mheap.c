@@ -24,7 +24,7 @@
 // returns pages still poisoned (the span code unpoisons exactly the objects
 // it hands out) and mheap_free poisons them again. Uncommitted memory is
 // PROT_NONE, so a stray access faults without needing shadow bytes.
-#include "internal.h"
+#include "alloc/internal.h"
 
 static inline uintptr_t span_bytes(const mspan_t *s) { return s->npages << PAGE_SHIFT; }
 static inline uintptr_t span_end(const mspan_t *s) { return s->startaddr + span_bytes(s); }
@@ -213,7 +213,35 @@ static mspan_t *freelarge_best_fit(heap_t *h, uintptr_t npages)
 
 /* Commits at least npages more pages (HEAP_GROW_PAGES at least, the cap at
  * most) and adds them as a free run. false = cannot, nothing changed. */
-static bool mheap_grow_locked(heap_t *h, uintptr_t npages)
+/* Pages of in-use spans still unswept this cycle with no object marked:
+ * what Go's reclaimer (mheap.reclaimChunk: pageInUse &^ pageMarks) frees. */
+static void count_dead_unswept(heap_t *h, mspan_t *s, void *ctx)
+{
+	if (__atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE) != h->sweepgen - 2)
+		return;
+	for (uintptr_t w = 0; w * 64 < s->nelems; w++)
+		if (s->gcmarkbits[w])
+			return;
+	*(uintptr_t *)ctx += s->npages;
+}
+
+/* Go 1.19 mheap.alloc reclaims npages before it allocates (or grows): a
+ * lazy heap may grow for npages only when the reclaim freed npages (the
+ * freed pages did not fit) or no entirely dead unswept span is left. */
+static void note_lazy_grow(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
+{
+	if (h->cfg.sweep != HEAP_SWEEP_LAZY || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || reclaimed >= npages ||
+	    h->grow_unreclaimed_npages != 0)
+		return;
+	uintptr_t dead = 0;
+	mgc_for_each_inuse_span(h, count_dead_unswept, &dead);
+	if (dead) {
+		h->grow_unreclaimed_npages = npages;
+		h->grow_dead_pages = dead;
+	}
+}
+
+static bool mheap_grow_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 {
 	assert_locked(h, &h->lock);
 	uintptr_t limit = h->arena_start + h->cfg.cap_bytes;
@@ -263,11 +291,12 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages)
 	 * the reservation was made or last zeroed by heap_reset. */
 	span_reinit(h, s, v, ask, MSPAN_FREE);
 	free_run_insert_locked(h, s);
+	note_lazy_grow(h, npages, reclaimed);
 	return true;
 }
 
 /* Go 1.4's MHeap_AllocSpanLocked: the first fitting run, split. NULL = NOMEM. */
-static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages)
+static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 {
 	assert_locked(h, &h->lock);
 	mspan_t *s = NULL;
@@ -278,7 +307,7 @@ static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages)
 			s = freelarge_best_fit(h, npages);
 		if (s)
 			break;
-		if (!mheap_grow_locked(h, npages))
+		if (!mheap_grow_locked(h, npages, reclaimed))
 			return NULL;
 	}
 	mspan_t *t = NULL;
@@ -318,13 +347,15 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 	if (npages > h->cfg.cap_bytes >> PAGE_SHIFT)
 		return NULL;
 	bool lazy = h->cfg.sweep == HEAP_SWEEP_LAZY;
-	/* Go 1.19 reclaims before every large allocation so the heap does not
-	 * grow while unswept garbage could satisfy it. */
-	if (lazy && !__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) && spanclass_sizeclass(sc) == 0)
-		mgcsweep_reclaim(h, npages);
+	uintptr_t reclaimed = 0, more;
+	/* Go 1.19 mheap.alloc reclaims npages before every span allocation
+	 * (small classes too) so the heap does not grow while unswept garbage
+	 * could satisfy it. */
+	if (lazy && !__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED))
+		reclaimed = mgcsweep_reclaim(h, npages);
 	for (;;) {
 		lock_acquire(&h->lock);
-		mspan_t *s = mheap_alloc_span_locked(h, npages);
+		mspan_t *s = mheap_alloc_span_locked(h, npages, reclaimed);
 		if (s) {
 			uint8_t needzero = s->needzero;
 			span_reinit(h, s, s->startaddr, npages, MSPAN_INUSE);
@@ -339,8 +370,9 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 		if (s)
 			return s;
 		/* Cannot grow: sweeping may free pages (lazy mode only). */
-		if (!lazy || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || mgcsweep_reclaim(h, npages) == 0)
+		if (!lazy || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || (more = mgcsweep_reclaim(h, npages)) == 0)
 			return NULL;
+		reclaimed += more;
 	}
 }
 

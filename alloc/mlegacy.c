@@ -468,11 +468,6 @@ void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, voi
 					   KIND_SPECIAL_PROFILE, ctx);
 }
 
-void mlegacy_init(heap_t *h)
-{
-	mlegacy_reset(h);
-}
-
 /* heap_reset: mheap_reset zeroes the special bits of every page it hands
  * out again; the tables' memory went with persistent_reset. Forget them. */
 void mlegacy_reset(heap_t *h)

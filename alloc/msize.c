@@ -71,7 +71,7 @@
  *    65      28672       57344        2           0      4.91%
  *    66      32768       32768        1           0     12.50%
  */
-#include "internal.h"
+#include "alloc/internal.h"
 
 const uint16_t class_to_size[NUM_SIZE_CLASSES] = {
 	0, 8, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160,

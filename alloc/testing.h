@@ -16,7 +16,7 @@
 #ifndef ALLOCFUZZ_TESTING_H
 #define ALLOCFUZZ_TESTING_H
 
-#include "alloc.h"
+#include "alloc/alloc.h"
 
 /* The start of h's arena reservation. An address minus this is the same in
  * every run and every build (traces and reports print addresses so). */
@@ -32,5 +32,5 @@ bool mlegacy_is_valid(heap_t *h, char *why, size_t len);
 /* Outside the include guard: a white-box file may include this header
  * after a header that included it without AF_WHITEBOX. */
 #ifdef AF_WHITEBOX
-#include "internal.h"
+#include "alloc/internal.h"
 #endif

@@ -4,7 +4,7 @@
 af_step() { local t=$(( $(date +%s) - AF_T0 )); printf '\n==> [%d:%02d] %s\n' $(( t / 60 )) $(( t % 60 )) "$*" >&2; }
 
 # Packages every ci/ script may need; installed only when missing and root.
-AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip"
+AF_DEB_PACKAGES="cmake clang gcc make llvm-14 libclang-rt-14-dev afl++ gnuplot-nox zip unzip python3-yaml"
 af_install_deps() {
   local missing=()
   command -v cmake >/dev/null || missing+=(cmake)
@@ -17,7 +17,9 @@ af_install_deps() {
   command -v afl-clang-fast >/dev/null || missing+=(afl++)
   command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
   command -v zip >/dev/null || missing+=(zip)
+  command -v jq >/dev/null || missing+=(jq)
   command -v unzip >/dev/null || missing+=(unzip)
+  python3 -c "import yaml" 2>/dev/null || missing+=(python3-yaml)  # ci/check-workflows
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
     echo "ci: missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
@@ -29,19 +31,17 @@ af_install_deps() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ---- fuzzing helpers shared by ci/fuzz, ci/repro, ci/coverage, ci/test.d ----
+# ---- fuzzing helpers shared by ci/fuzz, ci/repro, ci/coverage, tests/*.sh ----
 AF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# Targets whose input is the op language (allocfuzz asm/disasm convert it).
-AF_OPS_TARGETS="fuzz_ops fuzz_twin fuzz_sweep"
-
-# Every fuzz target, one name a line: harness/fuzz_<x>.c -> fuzz_<x>.
+# The fuzz targets and their input kinds: harness/targets.txt (also read by
+# CMakeLists.txt and corpus/mkseeds.sh).
+# af_targets [INPUT]: every target, or those whose input is INPUT, one a line.
 af_targets() {
-  local f
-  for f in "$AF_ROOT"/harness/fuzz_*.c; do
-    [ -e "$f" ] && basename "$f" .c
-  done
-  return 0
+  awk -v want="${1:-}" '!/^[ \t]*(#|$)/ && (want == "" || $2 == want) { print $1 }' \
+    "$AF_ROOT/harness/targets.txt"
 }
+# Targets whose input is the op language (allocfuzz asm/disasm convert it).
+AF_OPS_TARGETS=$(af_targets ops | tr '\n' ' ')
 
 af_is_ops_target() { case " $AF_OPS_TARGETS " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -115,25 +115,34 @@ af_sanitizer_env() {
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=1}
 }
 
-# af_signature LOG: one line naming a failure, used to de-duplicate findings
-# (numbers, addresses and object names blanked). In order of preference:
-#  1. the executor's report (harness/exec.c): "DIFFERENCE|THROW at op ...: OP",
-#     the heap lane and the detail lines -> kind, lane, op verb, detail;
+# af_signature LOG: one line naming a failure, used to group findings by the
+# bug rather than by the op that exposed it (numbers, addresses and object
+# names blanked; the op, its line and the heap lane left out, so minimizing
+# an input keeps its signature). In order of preference:
+#  1. the executor's report (harness/exec_report.c):
+#     THROW: the throw message @ the function that threw (the first frame of
+#       "stack at the throw", printed by the fuzz targets);
+#     DIFFERENCE: the kind of difference: the heap checker's invariant name,
+#       the memstats field or profile check, else the detail line;
 #  2. a target's own failure line ("fuzz_pageheap: op N (...): ...");
 #  3. the sanitizer's error kind and the top three frames in our sources;
 #  4. the first line that looks like an error.
 af_signature() {
   awk -v root="$AF_ROOT/" '
     function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/\<h[0-9]+\>/, "hN", s)
+                       gsub(/'"'"'[^'"'"']*'"'"'/, "NAME", s)
                        gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
-    !ex && /^(DIFFERENCE|THROW) at / {
-      ex = 1; kind = $1; op = $0
-      if (op ~ /\): /) { sub(/^[^)]*\): /, "", op); verb = (op ~ / = alloc/) ? "alloc" : op; sub(/ .*/, "", verb) }
-      else verb = "end of program"
-      next }
+    # The kind of a difference: named checks by name, the rest by template.
+    function kindof(d,   m) {
+      if (match(d, /^heap_check: [^:]*/)) return substr(d, 1, RLENGTH)
+      if (match(d, /^(memstats|heap profile): [^: ]*/)) return norm(substr(d, 1, RLENGTH))
+      return norm(d) }
+    !ex && /^(DIFFERENCE|THROW) at / { ex = 1; kind = $1; next }
     ex == 1 && /^last [0-9]+ ops:/ { ex = 2; next }
-    ex == 1 && /^  heap: / { lane = substr($0, 9); next }
-    ex == 1 && /^  / { d = substr($0, 3); detail = detail (detail == "" ? "" : "; ") d; next }
+    ex == 1 && /^  heap: / { next }
+    ex == 1 && /^  / && detail == "" { detail = substr($0, 3); next }
+    /^stack at the throw:/ { st = 1; next }
+    st && /^    #0 / { site = $4; st = 0; next }
     !own && /^fuzz_[a-z_]+: / { own = norm($0) }
     !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
@@ -149,8 +158,11 @@ af_signature() {
     /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 && nf < 3 {
       fn = $2; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     END {
-      if (ex) print kind (lane != "" ? " [" lane "]" : "") " in " verb ": " norm(detail)
-      else if (own) print own
+      if (ex == 0) {}
+      else if (kind == "THROW") { d = detail; sub(/^heap_throw: /, "", d)
+                                  print "THROW: " norm(d) (site != "" ? " @ " site : ""); exit }
+      else { print "DIFFERENCE: " kindof(detail); exit }
+      if (own) print own
       else if (kind2) print kind2 (frames ? " @ " frames : "")
       else if (first) print first
       else print "no failure reproduced"

@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
 # corpus/mkseeds.sh ALLOCFUZZ OUTDIR: compiles the readable seeds into the
-# seed corpus of every target, OUTDIR/<target>/ (called by the build).
-#   corpus/scenarios/*.ops  -> fuzz_ops, fuzz_twin, fuzz_sweep (allocfuzz asm)
-#   corpus/pageheap/*.ph    -> fuzz_pageheap (encoded below)
-#   corpus/threads/*.thr    -> fuzz_threads (encoded below)
+# seed corpus of every target, OUTDIR/<target>/ (called by the build). Which
+# target gets which seeds: its input kind in harness/targets.txt.
+#   corpus/scenarios/*.ops  -> every "ops" target (allocfuzz asm)
+#   corpus/pageheap/*.ph    -> every "pageheap" target (encoded below)
+#   corpus/threads/*.thr    -> every "threads" target (encoded below)
 # Seeds are never hand-edited binaries: change the readable source.
 set -euo pipefail
 af=$1 out=$2
 src=$(cd "$(dirname "$0")" && pwd)
-for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap fuzz_threads; do
+targets() { awk -v want="$1" '!/^[ \t]*(#|$)/ && $2 == want { print $1 }' "$src/../harness/targets.txt"; }
+mapfile -t ops < <(targets ops)
+mapfile -t ph < <(targets pageheap)
+mapfile -t th < <(targets threads)
+for t in "${ops[@]}" "${ph[@]}" "${th[@]}"; do
   rm -rf "$out/$t.tmp"; mkdir -p "$out/$t.tmp"
 done
+# asm runs each program with the fuzz targets' heap options, not the ones a
+# file's "# run-with:" line names (OPS.md), so a program that needs those
+# (e.g. a small --cap for NOMEM) fails its expect lines here, harmlessly: the
+# binary seed carries no expect lines. That note is dropped for such files;
+# any other file's note is a real problem with the seed and is shown.
+log=$out/asm.log
 for f in "$src"/scenarios/*.ops; do
   n=$(basename "$f" .ops)
-  "$af" asm -o "$out/fuzz_ops.tmp/$n" "$f"
-  cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_twin.tmp/$n"
-  cp "$out/fuzz_ops.tmp/$n" "$out/fuzz_sweep.tmp/$n"
+  "$af" asm -o "$out/$n.bin" "$f" 2>"$log" || { cat "$log" >&2; exit 1; }
+  if [ -s "$log" ] && ! grep -q '^# run-with:' "$f"; then
+    echo "mkseeds: $f:" >&2; cat "$log" >&2
+  fi
+  for t in "${ops[@]}"; do cp "$out/$n.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/$n.bin"
 done
 # fuzz_pageheap: byte 0 = heap; then op bytes as harness/fuzz_pageheap.c
 # decodes them (alloc: 0, then N-1 < 64 as one byte, else 0x80|0xc0 + N-1
@@ -34,7 +48,9 @@ for f in "$src"/pageheap/*.ph; do
     $1 == "scavenge" { b(2); next }
     $1 == "freelast" { b(3); next }
     { print FILENAME ":" NR ": unknown op " $1 > "/dev/stderr"; exit 1 }
-  ' "$f" > "$out/fuzz_pageheap.tmp/$n"
+  ' "$f" > "$out/ph.bin"
+  for t in "${ph[@]}"; do cp "$out/ph.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/ph.bin"
 done
 # fuzz_threads: byte 0 = heap (Ps - 2 | lazy << 2 | legacy << 3), then the
 # binary op form (harness/OPS.md) with exact operands; selectors count from
@@ -72,8 +88,11 @@ for f in "$src"/threads/*.thr; do
     /^[ \t]*$/ { next }
     { k = 1; if ($NF ~ /^x[0-9]+$/) { k = substr($NF, 2); NF-- }
       for (j = 0; j < k; j++) one() }
-  ' "$f" > "$out/fuzz_threads.tmp/$n"
+  ' "$f" > "$out/th.bin"
+  for t in "${th[@]}"; do cp "$out/th.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/th.bin"
 done
-for t in fuzz_ops fuzz_twin fuzz_sweep fuzz_pageheap fuzz_threads; do
+rm -f "$log"
+for t in "${ops[@]}" "${ph[@]}" "${th[@]}"; do
   rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
 done

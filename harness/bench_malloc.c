@@ -56,6 +56,9 @@ static uint32_t *make_sizes(const bench_opts_t *o, uint64_t minsize)
 /* Keeps the compiler from dropping allocations whose result is unused. */
 static volatile uintptr_t sink;
 
+/* alloc_af / alloc_glibc and churn_af / churn_glibc are the same loops on
+ * purpose, written twice rather than through a function pointer: each pair
+ * must time the same work, and an indirect call per op would be timed too. */
 static double alloc_af(heap_t *h, const uint32_t *sizes, const bench_opts_t *o)
 {
 	double t = 0;
@@ -77,6 +80,7 @@ static double alloc_af(heap_t *h, const uint32_t *sizes, const bench_opts_t *o)
 	return t;
 }
 
+/* alloc_af's loop on glibc malloc (a copy on purpose: see alloc_af). */
 static double alloc_glibc(const uint32_t *sizes, const bench_opts_t *o, void **tmp)
 {
 	double t = 0;
@@ -138,27 +142,26 @@ static int usage(FILE *out)
 	return out == stdout ? 0 : 2;
 }
 
-int bench_malloc_main(int argc, char **argv)
+/* The options into o and *only (--only alloc|free: one phase, for
+ * profiling); -1 when the bench may run, else the exit status. */
+static int parse_bench_opts(int argc, char **argv, bench_opts_t *o, int *only)
 {
-	bench_opts_t o = {.ops = 2000000, .seed = 1, .batch = 65536, .live = 4096,
-	                  .maxsize = 512, .rounds = 3};
-	int only = 0;   /* --only alloc|free: one phase (for profiling) */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return usage(stdout);
 		if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			i++;
-			only = !strcmp(argv[i], "alloc") ? 1 : !strcmp(argv[i], "free") ? 2 : -1;
-			if (only < 0)
+			*only = !strcmp(argv[i], "alloc") ? 1 : !strcmp(argv[i], "free") ? 2 : -1;
+			if (*only < 0)
 				return usage(stderr);
 			continue;
 		}
-		uint64_t *field = !strcmp(argv[i], "--ops") ? &o.ops
-		                : !strcmp(argv[i], "--seed") ? &o.seed
-		                : !strcmp(argv[i], "--max-size") ? &o.maxsize
-		                : !strcmp(argv[i], "--batch") ? &o.batch
-		                : !strcmp(argv[i], "--live") ? &o.live
-		                : !strcmp(argv[i], "--rounds") ? &o.rounds : NULL;
+		uint64_t *field = !strcmp(argv[i], "--ops") ? &o->ops
+		                : !strcmp(argv[i], "--seed") ? &o->seed
+		                : !strcmp(argv[i], "--max-size") ? &o->maxsize
+		                : !strcmp(argv[i], "--batch") ? &o->batch
+		                : !strcmp(argv[i], "--live") ? &o->live
+		                : !strcmp(argv[i], "--rounds") ? &o->rounds : NULL;
 		char *end;
 		if (!field || i + 1 >= argc)
 			return usage(stderr);
@@ -166,9 +169,20 @@ int bench_malloc_main(int argc, char **argv)
 		if (*end)
 			return usage(stderr);
 	}
-	if (o.ops == 0 || o.batch == 0 || o.rounds == 0 || o.live == 0 || o.live > o.ops ||
-	    o.maxsize < 16 || o.maxsize > 32768)
+	if (o->ops == 0 || o->batch == 0 || o->rounds == 0 || o->live == 0 || o->live > o->ops ||
+	    o->maxsize < 16 || o->maxsize > 32768)
 		return usage(stderr);
+	return -1;
+}
+
+int bench_malloc_main(int argc, char **argv)
+{
+	bench_opts_t o = {.ops = 2000000, .seed = 1, .batch = 65536, .live = 4096,
+	                  .maxsize = 512, .rounds = 3};
+	int only = 0;
+	int rc = parse_bench_opts(argc, argv, &o, &only);
+	if (rc >= 0)
+		return rc;
 
 	heap_t *h;
 	heap_config_t cfg = {.cap_bytes = (size_t)1 << 30};

@@ -28,6 +28,8 @@
  */
 #include "harness/exec_internal.h"
 
+#include <execinfo.h>
+
 /* ---- lifecycle ---- */
 
 static void throw_hook(heap_t *h, const char *msg, void *ctx)
@@ -39,6 +41,9 @@ static void throw_hook(heap_t *h, const char *msg, void *ctx)
 	}
 	ex->threw = h;
 	snprintf(ex->throwmsg, sizeof ex->throwmsg, "%s", msg);
+	/* where the allocator threw (the sweep, the page heap ...): the report
+	 * would otherwise show only the executor's abort */
+	ex->nthrowpc = backtrace(ex->throwpc, (int)(sizeof ex->throwpc / sizeof ex->throwpc[0]));
 	longjmp(ex->jb, 1);
 }
 
@@ -169,6 +174,7 @@ static void exec_reset(exec_t *ex, const program_t *prog)
 	ex->replen = 0;
 	if (ex->report)
 		ex->report[0] = 0;
+	ex->nthrowpc = 0;
 	ex->prog = prog;
 }
 
@@ -298,6 +304,7 @@ int exec_fuzz_one(exec_mode_t mode, const uint8_t *data, size_t n)
 	}
 	if (exec_run_binary(ex[mode], data, n, NULL) != EXEC_OK) {
 		fputs(exec_report(ex[mode]), stderr);
+		report_throw_stack(ex[mode], stderr);
 		abort();
 	}
 	return 0;

@@ -58,7 +58,6 @@ typedef struct lane {
 	char name[24];          /* "span/eager" */
 	heap_config_t hcfg;
 	uintptr_t *addr;        /* by model id: the object's address */
-	size_t capaddr;
 	amap_t map;             /* live non-zero-size objects: address -> model id */
 	int32_t *dead;          /* model ids died since the last observation */
 	size_t ndead, capdead;
@@ -117,6 +116,8 @@ struct exec {
 	bool in_op;
 	heap_t *threw;
 	char throwmsg[512];
+	void *throwpc[32];      /* the stack at the heap_throw (backtrace) */
+	int nthrowpc;           /* > 0: the report is that throw's */
 };
 
 /* Each lane still running (not broken, the run not stopped), as lane_t *l. */
@@ -169,6 +170,7 @@ int32_t amap_get(const amap_t *m, uintptr_t k);
 void differ(exec_t *ex, lane_t *l, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A heap_throw caught in lane l (NULL: a heap that is no lane's). */
 void report_throw(exec_t *ex, lane_t *l, const char *msg);
+void report_throw_stack(const exec_t *ex, FILE *f);
 void input_error(exec_t *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* "exec_check.c" */

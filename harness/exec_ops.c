@@ -31,10 +31,8 @@ static void new_mobj(exec_t *ex, int32_t pid, int32_t mid)
 			cap *= 2;
 		ex->m2p = xrealloc(ex->m2p, cap * sizeof *ex->m2p);
 		ex->refs = xrealloc(ex->refs, cap * sizeof *ex->refs);
-		for (int i = 0; i < ex->nlanes; i++) {
+		for (int i = 0; i < ex->nlanes; i++)   /* lanes' addr arrays have capm entries */
 			ex->lane[i].addr = xrealloc(ex->lane[i].addr, cap * sizeof *ex->lane[i].addr);
-			ex->lane[i].capaddr = cap;
-		}
 		ex->capm = cap;
 	}
 	ex->m2p[mid] = pid;

@@ -6,6 +6,12 @@
 #include "harness/exec_internal.h"
 
 #include <stdarg.h>
+#include <execinfo.h>
+
+/* Symbolizes a pc when a sanitizer runtime is linked in (fuzz and asan
+ * builds); elsewhere frames print as module+offset (addr2line reads them). */
+extern void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t n)
+	__attribute__((weak));
 
 static void rep_vprintf(exec_t *ex, const char *fmt, va_list ap)
 {
@@ -92,12 +98,44 @@ void differ(exec_t *ex, lane_t *l, const char *fmt, ...)
 
 void report_throw(exec_t *ex, lane_t *l, const char *msg)
 {
+	if (ex->status != EXEC_OK)
+		ex->nthrowpc = 0;  /* not the report's finding */
 	finding_f(ex, "THROW", l, "heap_throw: %s", msg);
 	/* a heap that threw is left mid-operation: it runs no more ops (exec_reset rebuilds it) */
 	if (l)
 		l->broken = true;
 	if (!ex->cfg.keep_going || !l)
 		ex->stop = true;
+}
+
+/* The stack at the throw the report describes, innermost first, from the
+ * allocator function that threw (the hook's own frames left out) to the
+ * executor's op. Printed by the fuzz targets after the report, not part of
+ * it: addresses differ between builds, the report must not. */
+void report_throw_stack(const exec_t *ex, FILE *f)
+{
+	if (ex->nthrowpc <= 0)
+		return;
+	char **names = __sanitizer_symbolize_pc ? NULL : backtrace_symbols(ex->throwpc, ex->nthrowpc);
+	fprintf(f, "stack at the throw:\n");
+	int shown = 0, past_hook = 0;
+	for (int i = 0; i < ex->nthrowpc; i++) {
+		char buf[512];
+		/* a return address: the call is the byte before it */
+		void *pc = (char *)ex->throwpc[i] - (i > 0);
+		if (__sanitizer_symbolize_pc)
+			__sanitizer_symbolize_pc(pc, "%p in %f %S", buf, sizeof buf);
+		else
+			snprintf(buf, sizeof buf, "%p in %s", pc, names ? names[i] : "?");
+		if (!past_hook) {  /* frames up to heap_throw belong to the hook */
+			past_hook = strstr(buf, " heap_throw") != NULL;
+			continue;
+		}
+		fprintf(f, "    #%d %s\n", shown++, buf);
+		if (strstr(buf, " exec_op ") || strstr(buf, " step ") || shown == 16)
+			break;
+	}
+	free(names);
 }
 
 void input_error(exec_t *ex, const char *fmt, ...)

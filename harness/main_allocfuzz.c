@@ -54,6 +54,7 @@ typedef struct opts {
 	unsigned set;      /* SET_* */
 	int form;          /* 0 auto, 't' text, 'b' binary */
 	const char *out;   /* -o */
+	bool profile_lines; /* run --profile-lines */
 	char **files;
 	int nfiles;
 } opts_t;
@@ -64,6 +65,49 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (see 'allocfuzz %s --help')\n", cmd);
 	return 2;
+}
+
+/* One option that takes a value (a, its value v); 0 or 2 (usage error). */
+static int parse_value_opt(const char *cmd, const char *a, const char *v, opts_t *o)
+{
+	char *end;
+	if (!strcmp(a, "-o")) {
+		o->out = v;
+	} else if (!strcmp(a, "--procs")) {
+		long n = strtol(v, &end, 10);
+		if (*end || n < 1 || n > HEAP_MAX_PROCS)
+			return usage_error(cmd, "--procs: 1..8, not '%s'", v);
+		o->cfg.nprocs = (int)n;
+		o->set |= SET_PROCS;
+	} else if (!strcmp(a, "--sweep")) {
+		if (strcmp(v, "eager") && strcmp(v, "lazy"))
+			return usage_error(cmd, "--sweep: eager or lazy, not '%s'", v);
+		o->cfg.sweep = v[0] == 'l' ? HEAP_SWEEP_LAZY : HEAP_SWEEP_EAGER;
+		o->set |= SET_SWEEP;
+	} else if (!strcmp(a, "--specials")) {
+		if (strcmp(v, "span") && strcmp(v, "legacy"))
+			return usage_error(cmd, "--specials: span or legacy, not '%s'", v);
+		o->cfg.specials = v[0] == 'l' ? HEAP_SPECIALS_LEGACY : HEAP_SPECIALS_SPAN;
+		o->set |= SET_SPECIALS;
+	} else if (!strcmp(a, "--twin")) {
+		if (strcmp(v, "specials") && strcmp(v, "sweep"))
+			return usage_error(cmd, "--twin: specials or sweep, not '%s'", v);
+		o->cfg.mode = v[1] == 'p' ? EXEC_TWIN_SPECIALS : EXEC_TWIN_SWEEP;
+		o->set |= SET_TWIN;
+	} else if (!strcmp(a, "--cap")) {
+		unsigned long long n = strtoull(v, &end, 0);
+		if (*end || n == 0)
+			return usage_error(cmd, "--cap: a byte count, not '%s'", v);
+		o->cfg.cap_bytes = (size_t)n;
+		o->set |= SET_CAP;
+	} else {
+		long long n = strtoll(v, &end, 0);
+		if (*end || n < 0)
+			return usage_error(cmd, "--profrate: a rate >= 0, not '%s'", v);
+		o->cfg.profrate = n;
+		o->set |= SET_PROFRATE;
+	}
+	return 0;
 }
 
 /* Parses the shared options; returns 0, 1 (--help printed) or 2. */
@@ -80,6 +124,8 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
 			return 1;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o->cfg.verbose = true;
+		} else if (!strcmp(a, "--profile-lines") && !strcmp(cmd, "run")) {
+			o->profile_lines = true;
 		} else if (!strcmp(a, "--text")) {
 			o->form = 't';
 		} else if (!strcmp(a, "--binary")) {
@@ -90,43 +136,9 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
 			if (!v)
 				return usage_error(cmd, "%s needs a value", a);
 			i++;
-			char *end;
-			if (!strcmp(a, "-o")) {
-				o->out = v;
-			} else if (!strcmp(a, "--procs")) {
-				long n = strtol(v, &end, 10);
-				if (*end || n < 1 || n > HEAP_MAX_PROCS)
-					return usage_error(cmd, "--procs: 1..8, not '%s'", v);
-				o->cfg.nprocs = (int)n;
-				o->set |= SET_PROCS;
-			} else if (!strcmp(a, "--sweep")) {
-				if (strcmp(v, "eager") && strcmp(v, "lazy"))
-					return usage_error(cmd, "--sweep: eager or lazy, not '%s'", v);
-				o->cfg.sweep = v[0] == 'l' ? HEAP_SWEEP_LAZY : HEAP_SWEEP_EAGER;
-				o->set |= SET_SWEEP;
-			} else if (!strcmp(a, "--specials")) {
-				if (strcmp(v, "span") && strcmp(v, "legacy"))
-					return usage_error(cmd, "--specials: span or legacy, not '%s'", v);
-				o->cfg.specials = v[0] == 'l' ? HEAP_SPECIALS_LEGACY : HEAP_SPECIALS_SPAN;
-				o->set |= SET_SPECIALS;
-			} else if (!strcmp(a, "--twin")) {
-				if (strcmp(v, "specials") && strcmp(v, "sweep"))
-					return usage_error(cmd, "--twin: specials or sweep, not '%s'", v);
-				o->cfg.mode = v[1] == 'p' ? EXEC_TWIN_SPECIALS : EXEC_TWIN_SWEEP;
-				o->set |= SET_TWIN;
-			} else if (!strcmp(a, "--cap")) {
-				unsigned long long n = strtoull(v, &end, 0);
-				if (*end || n == 0)
-					return usage_error(cmd, "--cap: a byte count, not '%s'", v);
-				o->cfg.cap_bytes = (size_t)n;
-				o->set |= SET_CAP;
-			} else {
-				long long n = strtoll(v, &end, 0);
-				if (*end || n < 0)
-					return usage_error(cmd, "--profrate: a rate >= 0, not '%s'", v);
-				o->cfg.profrate = n;
-				o->set |= SET_PROFRATE;
-			}
+			int rc = parse_value_opt(cmd, a, v, o);
+			if (rc)
+				return rc;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
 		} else {
@@ -221,6 +233,64 @@ static bool apply_run_with(const char *path, const uint8_t *d, size_t n, const o
 	return true;
 }
 
+/* --profile-lines: the heap profile's totals after every gc op (what Go's
+ * runtime.MemProfile shows after runtime.GC(); ci/gocheck compares them). */
+typedef struct profile_lines {
+	const program_t *prog;
+	unsigned ngc;
+} profile_lines_t;
+
+static void sum_bucket(const heap_bucket_t *b, void *ctx)
+{
+	heap_bucket_t *t = ctx;
+	t->allocs += b->allocs;
+	t->alloc_bytes += b->alloc_bytes;
+	t->frees += b->frees;
+	t->free_bytes += b->free_bytes;
+}
+
+static void print_profile(exec_t *ex, size_t opindex, void *ctx)
+{
+	profile_lines_t *pl = ctx;
+	heap_bucket_t t = { 0 };
+	if (opindex >= pl->prog->nops || pl->prog->ops[opindex].code != OP_GC)
+		return;
+	heap_profile(exec_heap(ex, 0), sum_bucket, &t);
+	printf("gc %u profile: allocs %llu %llu frees %llu %llu\n", ++pl->ngc,
+	       (unsigned long long)t.allocs, (unsigned long long)t.alloc_bytes,
+	       (unsigned long long)t.frees, (unsigned long long)t.free_bytes);
+}
+
+/* Runs one text program on ex, or on heaps of its own when the file says
+ * "# run-with:" options that differ from the command line's. */
+static exec_status_t run_text(exec_t *ex, const opts_t *o, const char *path, const uint8_t *d, size_t n)
+{
+	program_t p;
+	exec_config_t fc;
+	exec_t *fx = ex;
+	exec_status_t st = EXEC_INPUT;
+	if (!apply_run_with(path, d, n, o, &fc)) {
+		program_init(&p);
+	} else if (parse_file(path, d, n, &p)) {
+		if (fc.nprocs != o->cfg.nprocs || fc.sweep != o->cfg.sweep ||
+		    fc.specials != o->cfg.specials || fc.mode != o->cfg.mode ||
+		    fc.cap_bytes != o->cfg.cap_bytes || fc.profrate != o->cfg.profrate)
+			fx = exec_new(&fc);
+		profile_lines_t pl = { &p, 0 };
+		if (fx && o->profile_lines)
+			exec_set_op_hook(fx, print_profile, &pl);
+		st = fx ? exec_run_program(fx, &p, NULL) : EXEC_INPUT;
+		if (fx)
+			exec_set_op_hook(fx, NULL, NULL);
+		if (st != EXEC_OK && fx)
+			fputs(exec_report(fx), stderr);
+		if (fx != ex)
+			exec_destroy(fx);
+	}
+	program_free(&p);
+	return st;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const char help[] =
@@ -230,7 +300,10 @@ static int cmd_run(int argc, char **argv)
 		"(names sorted; objects of binary programs are h0, h1, ... in allocation order).\n"
 		"Exit status: 0 every check held; 1 a difference (the report goes to stderr);\n"
 		"2 a usage or input error.\n"
-		"  -v                   trace every op with its result\n";
+		"  -v                   trace every op with its result\n"
+		"  --profile-lines      after each gc of a text program, print the heap profile's\n"
+		"                       totals over all stacks (the first heap):\n"
+		"                       'gc N profile: allocs A B frees F G' (objects, bytes)\n";
 	opts_t o;
 	int rc = parse_opts("run", help, argc, argv, &o);
 	if (rc)
@@ -253,25 +326,7 @@ static int cmd_run(int argc, char **argv)
 			printf("== %s\n", o.files[i]);
 		exec_status_t st;
 		if (is_text(&o, o.files[i], d, n)) {
-			program_t p;
-			exec_config_t fc;
-			exec_t *fx = ex;
-			st = EXEC_INPUT;
-			if (!apply_run_with(o.files[i], d, n, &o, &fc)) {
-				program_init(&p);
-			} else if (parse_file(o.files[i], d, n, &p)) {
-				/* a file with its own options gets its own heaps */
-				if (fc.nprocs != o.cfg.nprocs || fc.sweep != o.cfg.sweep ||
-				    fc.specials != o.cfg.specials || fc.mode != o.cfg.mode ||
-				    fc.cap_bytes != o.cfg.cap_bytes || fc.profrate != o.cfg.profrate)
-					fx = exec_new(&fc);
-				st = fx ? exec_run_program(fx, &p, NULL) : EXEC_INPUT;
-				if (st != EXEC_OK && fx)
-					fputs(exec_report(fx), stderr);
-				if (fx != ex)
-					exec_destroy(fx);
-			}
-			program_free(&p);
+			st = run_text(ex, &o, o.files[i], d, n);
 		} else {
 			st = exec_run_binary(ex, d, n, NULL);
 			if (st != EXEC_OK)
@@ -394,6 +449,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The collected inputs parsed, text ones as programs; a text input that is
+ * not a valid program runs as bytes. */
+static program_t *parse_inputs(void)
+{
+	program_t *progs = calloc(ninputs, sizeof *progs);
+	for (size_t i = 0; i < ninputs; i++) {
+		ops_error_t err;
+		program_init(&progs[i]);
+		if (inputs[i].text && !ops_parse_text((const char *)inputs[i].d, inputs[i].n, &progs[i], &err))
+			inputs[i].text = false;
+	}
+	return progs;
+}
+
 static int bench_exec(int argc, char **argv)
 {
 	static const char help[] =
@@ -428,13 +497,7 @@ static int bench_exec(int argc, char **argv)
 	exec_t *ex = exec_new(&o.cfg);
 	if (!ex)
 		return 2;
-	program_t *progs = calloc(ninputs, sizeof *progs);
-	for (size_t i = 0; i < ninputs; i++) {
-		ops_error_t err;
-		program_init(&progs[i]);
-		if (inputs[i].text && !ops_parse_text((const char *)inputs[i].d, inputs[i].n, &progs[i], &err))
-			inputs[i].text = false;   /* not a valid text program: run it as bytes */
-	}
+	program_t *progs = parse_inputs();
 	uint64_t execs = 0, diffs = 0, ops0 = exec_ops_run(ex);
 	double t0 = now_s(), t;
 	do {

@@ -30,6 +30,26 @@ extern size_t opbin_reclen(const uint8_t *data, size_t n) __attribute__((weak));
 /* libFuzzer's own mutators (dictionary, CMP traces); absent under AFL++. */
 extern size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max) __attribute__((weak));
 
+#if defined(__has_feature)
+#if __has_feature(memory_sanitizer)
+#include <sanitizer/msan_interface.h>
+#define AF_MSAN 1
+#endif
+#endif
+
+/* LLVMFuzzerMutate through here: libFuzzer itself is not built with MSan, so
+ * the bytes it writes (dictionary words, CMP values) carry no shadow and MSan
+ * would report our first read of them. They are initialized: unpoison them,
+ * the known fix for custom mutators under MSan. */
+static size_t engine_mutate(uint8_t *data, size_t size, size_t max)
+{
+	size_t n = LLVMFuzzerMutate(data, size, max);
+#ifdef AF_MSAN
+	__msan_unpoison(data, n < max ? n : max);
+#endif
+	return n;
+}
+
 #define MAX_RECS 4096
 #define REC_MAX 24   /* longer than any record (store: 1 + 3 + 2 + 3 + 5) */
 #define MAX_INPUT (1 << 20) /* longer inputs are mutated in their first MiB */
@@ -145,8 +165,20 @@ static size_t rec_engine_mutate(const prog_t *p, size_t i, uint8_t tmp[REC_MAX])
 {
 	rec_load(p, i, tmp);
 	size_t len = p->rec[i].len < REC_MAX ? p->rec[i].len : REC_MAX;
-	LLVMFuzzerMutate(tmp, len, REC_MAX);
+	engine_mutate(tmp, len, REC_MAX);
 	return rec_fix(tmp);
+}
+
+/* The program with records a and b exchanged. */
+static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
+{
+	if (a > b) { size_t t = a; a = b; b = t; }
+	emit_recs(o, p, 0, a);
+	emit_recs(o, p, b, b + 1);
+	emit_recs(o, p, a + 1, b);
+	if (a != b)
+		emit_recs(o, p, a, a + 1);
+	emit_recs(o, p, b + 1, p->nrec);
 }
 
 static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf, size_t max)
@@ -178,24 +210,19 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		emit_recs(&o, &p, 0, j);
 		emit_recs(&o, &p, j + k, nr);
 		break;
-	case 3:  /* duplicate a run of 1..4 records 1..16 times (fill spans) */
+	case 3:  /* duplicate a run of 1..4 records 1..256 times: fill spans, queue
+	          * more finalizers than one finalizer block, grow the legacy
+	          * tables, sample hundreds of allocations (boundaries that need
+	          * hundreds of ops of one shape; each doubling is equally likely) */
 		k = 1 + below(r, 4);
 		emit_recs(&o, &p, 0, j + k);
-		for (size_t t = (size_t)1 << below(r, 5); t > 0; t--)
+		for (size_t t = (size_t)1 << below(r, 9); t > 0; t--)
 			emit_recs(&o, &p, j, j + k);
 		emit_recs(&o, &p, j + k, nr);
 		break;
-	case 4: {  /* swap two records */
-		size_t a = i < nr ? i : j, b = below(r, nr);
-		if (a > b) { size_t t = a; a = b; b = t; }
-		emit_recs(&o, &p, 0, a);
-		emit_recs(&o, &p, b, b + 1);
-		emit_recs(&o, &p, a + 1, b);
-		if (a != b)
-			emit_recs(&o, &p, a, a + 1);
-		emit_recs(&o, &p, b + 1, nr);
+	case 4:  /* swap two records */
+		emit_swapped(&o, &p, i < nr ? i : j, below(r, nr));
 		break;
-	}
 	case 5: case 6: case 7:  /* tweak an operand (7: the opcode) */
 		emit_recs(&o, &p, 0, j);
 		emit(&o, tmp, rec_tweak(r, &p, j, tmp, kind == 7));
@@ -208,7 +235,7 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		break;
 	default:  /* the engine's byte mutators on the whole program */
 		memcpy(outbuf, copy, n <= max ? n : max);
-		return LLVMFuzzerMutate(outbuf, n <= max ? n : max, max);
+		return engine_mutate(outbuf, n <= max ? n : max, max);
 	}
 	return o.n;
 }
@@ -268,7 +295,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max, unsigned int seed)
 {
 	if (!op_mutations())
-		return LLVMFuzzerMutate ? LLVMFuzzerMutate(data, size, max) : size;
+		return LLVMFuzzerMutate ? engine_mutate(data, size, max) : size;
 	rng_t r = { seed };
 	size_t n = mutate_ops(&r, data, size, data, max);
 	return n ? n : mutate_ops(&r, data, 0, data, max);  /* never hand back nothing */

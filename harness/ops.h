@@ -94,7 +94,6 @@ const char *program_objname(const program_t *p, int32_t id, char tmp[24]);
 /* realloc that aborts on out-of-memory (the harness has no recovery). */
 void *ops_xrealloc(void *p, size_t n);
 
-const char *op_code_name(op_code_t c);   /* "alloc", "expect finalized", ... */
 bool op_is_expect(op_code_t c);
 
 /* ---- text form: ops_text.c ---- */
@@ -105,6 +104,11 @@ typedef struct ops_error {
 	char msg[200];
 } ops_error_t;
 
+/* Text compact form: `repeat N {` ... `}` parses the block N times (N <=
+ * OPS_REPEAT_MAX, nesting allowed); a program may expand to at most
+ * OPS_TEXT_MAX_OPS ops (the executor's cost stays bounded). */
+#define OPS_REPEAT_MAX 100000
+#define OPS_TEXT_MAX_OPS 1000000
 /* Parses .ops text (len bytes, need not be NUL-terminated). Returns false
  * with *err filled on the first input error; p is then partially filled
  * and must still be freed. */

@@ -333,6 +333,41 @@ static unsigned canonical_opcode(op_code_t c)
 	return 0;
 }
 
+/* alloc: the exact size, then the shortest ptrs form. */
+static bool put_alloc(opbuf_t *b, const op_t *op)
+{
+	if (op->a > UINT32_MAX || op->b > UINT32_MAX)
+		return false;
+	put8(b, Z_EXACT);
+	put32(b, (uint32_t)op->a);
+	if (op->b == 0)
+		put8(b, 0);
+	else if (op->b < op->a / OP_WORD_BYTES && op->b <= P_ALL - 1 - 127)
+		put8(b, (unsigned)(op->b + 127));
+	else if (op->b == op->a / OP_WORD_BYTES)
+		put8(b, P_ALL);
+	else {
+		put8(b, P_EXACT);
+		put32(b, (uint32_t)op->b);
+	}
+	return true;
+}
+
+/* profrate: a rate of the table by index, else exact. */
+static bool put_rate(opbuf_t *b, uint64_t rate)
+{
+	unsigned i = 0;
+	while (i < 8 && rates[i] != rate)
+		i++;
+	if (i < 8) {
+		put8(b, i);
+		return true;
+	}
+	put8(b, R_EXACT);
+	put32(b, (uint32_t)rate);
+	return rate <= UINT32_MAX;
+}
+
 bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 {
 	if (op_is_expect(op->code))
@@ -343,22 +378,7 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 	put8(&b, canonical_opcode(op->code));
 	switch ((op_code_t)op->code) {
 	case OP_ALLOC:
-		if (op->a > UINT32_MAX || op->b > UINT32_MAX) {
-			ok = false;
-			break;
-		}
-		put8(&b, Z_EXACT);
-		put32(&b, (uint32_t)op->a);
-		if (op->b == 0)
-			put8(&b, 0);
-		else if (op->b < op->a / OP_WORD_BYTES && op->b <= P_ALL - 1 - 127)
-			put8(&b, (unsigned)(op->b + 127));
-		else if (op->b == op->a / OP_WORD_BYTES)
-			put8(&b, P_ALL);
-		else {
-			put8(&b, P_EXACT);
-			put32(&b, (uint32_t)op->b);
-		}
+		ok = put_alloc(&b, op);
 		break;
 	case OP_FREE:
 	case OP_CLEARFIN:
@@ -391,19 +411,9 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 		ok = op->a < 0x80;
 		put8(&b, op->a < 5 ? (unsigned)op->a : (unsigned)(0x80 + op->a));
 		break;
-	case OP_PROFRATE: {
-		unsigned i = 0;
-		while (i < 8 && rates[i] != op->a)
-			i++;
-		if (i < 8) {
-			put8(&b, i);
-		} else {
-			ok = op->a <= UINT32_MAX;
-			put8(&b, R_EXACT);
-			put32(&b, (uint32_t)op->a);
-		}
+	case OP_PROFRATE:
+		ok = put_rate(&b, op->a);
 		break;
-	}
 	default:
 		break;
 	}

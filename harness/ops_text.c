@@ -1,6 +1,6 @@
 /*
- * The text form of the op language (.ops files): parser and printer, and
- * the program container both forms share. The syntax is a public interface
+ * The text form of the op language (.ops files): the parser (the printer is
+ * ops_format.c), and the program container both forms share. The syntax is a public interface
  * documented in harness/OPS.md; op_format prints exactly what the parser
  * reads, so a program printed and parsed again is the same program.
  */
@@ -73,136 +73,9 @@ uint32_t program_push_list(program_t *p, const int32_t *ids, size_t n)
 	return at;
 }
 
-static const char *const code_names[OP__COUNT] = {
-	[OP_ALLOC] = "alloc", [OP_FREE] = "free", [OP_ROOT] = "root",
-	[OP_STORE] = "store", [OP_SETFIN] = "setfin", [OP_CLEARFIN] = "clearfin",
-	[OP_GC] = "gc", [OP_SWEEP] = "sweep", [OP_RUNFIN] = "runfin",
-	[OP_PROC] = "proc", [OP_PROFRATE] = "profrate", [OP_STACK] = "stack",
-	[OP_CHECK] = "check", [OP_SCAVENGE] = "scavenge",
-	[OP_EXPECT_FINALIZED] = "expect finalized", [OP_EXPECT_LIVE] = "expect live",
-	[OP_EXPECT_DEAD] = "expect dead", [OP_EXPECT_ERR] = "expect err",
-};
-
-const char *op_code_name(op_code_t c)
-{
-	return (unsigned)c < OP__COUNT ? code_names[c] : "?";
-}
-
 bool op_is_expect(op_code_t c)
 {
 	return c >= OP_EXPECT_FINALIZED && c <= OP_EXPECT_ERR;
-}
-
-/* ---- printing ---- */
-
-typedef struct sbuf { char *buf; size_t n, len; } sbuf_t;
-
-static void sb_printf(sbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf_t *sb, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	size_t room = sb->len < sb->n ? sb->n - sb->len : 0;
-	int k = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		sb->len += (size_t)k;
-}
-
-/* Text programs name objects as written; binary ones (no names) h0, h1... */
-const char *program_objname(const program_t *p, int32_t id, char tmp[24])
-{
-	if (id >= 0 && (size_t)id < p->nobjs)
-		return p->objname[id];
-	snprintf(tmp, 24, "h%d", (int)id);
-	return tmp;
-}
-
-static void sb_ref(sbuf_t *sb, const program_t *p, int32_t id, uint64_t off)
-{
-	char tmp[24];
-	if (id == OBJ_NONE)
-		sb_printf(sb, "nil");
-	else if (off)
-		sb_printf(sb, "%s+%llu", program_objname(p, id, tmp), (unsigned long long)off);
-	else
-		sb_printf(sb, "%s", program_objname(p, id, tmp));
-}
-
-int op_format(const program_t *p, const op_t *op, char *buf, size_t n)
-{
-	sbuf_t sb = { buf, n, 0 };
-	char tmp[24];
-	if (n)
-		buf[0] = 0;
-	unsigned long long a = (unsigned long long)op->a;
-	switch ((op_code_t)op->code) {
-	case OP_ALLOC:
-		sb_printf(&sb, "%s = alloc %llu", program_objname(p, op->obj, tmp), a);
-		if (op->b)
-			sb_printf(&sb, " ptrs=%llu", (unsigned long long)op->b);
-		break;
-	case OP_FREE:
-	case OP_CLEARFIN:
-		sb_printf(&sb, "%s %s", code_names[op->code], program_objname(p, op->obj, tmp));
-		break;
-	case OP_ROOT:
-		sb_printf(&sb, "root %llu ", a);
-		sb_ref(&sb, p, op->obj2, op->off2);
-		break;
-	case OP_STORE:
-		sb_printf(&sb, "store %s.%llu ", program_objname(p, op->obj, tmp), a);
-		sb_ref(&sb, p, op->obj2, op->off2);
-		break;
-	case OP_SETFIN:
-		sb_printf(&sb, "setfin ");
-		sb_ref(&sb, p, op->obj, op->off);
-		if (op->action == FIN_RESURRECT)
-			sb_printf(&sb, " resurrect:%llu", a);
-		else
-			sb_printf(&sb, " %s", op->action == FIN_REFIN ? "refin" : "keep");
-		break;
-	case OP_SWEEP:
-		if (op->a)
-			sb_printf(&sb, "sweep %llu", a);
-		else
-			sb_printf(&sb, "sweep");
-		break;
-	case OP_PROC:
-	case OP_PROFRATE:
-	case OP_STACK:
-		sb_printf(&sb, "%s %llu", code_names[op->code], a);
-		break;
-	case OP_GC:
-	case OP_RUNFIN:
-	case OP_CHECK:
-	case OP_SCAVENGE:
-		sb_printf(&sb, "%s", code_names[op->code]);
-		break;
-	case OP_EXPECT_FINALIZED:
-	case OP_EXPECT_LIVE:
-	case OP_EXPECT_DEAD:
-		sb_printf(&sb, "%s", code_names[op->code]);
-		for (uint32_t i = 0; i < op->nlist; i++)
-			sb_printf(&sb, " %s", program_objname(p, p->lists[op->list + i], tmp));
-		break;
-	case OP_EXPECT_ERR:
-		sb_printf(&sb, "expect err %s", op->a < ALLOC_ERR__COUNT ?
-		          alloc_errname((alloc_err_t)op->a) : "?");
-		break;
-	default:
-		sb_printf(&sb, "# unknown op %u", op->code);
-	}
-	return (int)sb.len;
-}
-
-void program_print(const program_t *p, FILE *out)
-{
-	char line[512];
-	for (size_t i = 0; i < p->nops; i++) {
-		op_format(p, &p->ops[i], line, sizeof line);
-		fprintf(out, "%s\n", line);
-	}
 }
 
 /* ---- parsing ---- */
@@ -475,44 +348,125 @@ static bool parse_line(parser_t *ps, op_t *op)
 	return perr(ps, "unknown op '%s'", kw);
 }
 
+/* The source as lines: [off, off+len) of the text, 1-based line numbers. */
+typedef struct srcline { size_t off, len; } srcline_t;
+
+static srcline_t *grow_lines(srcline_t *l, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return l;
+	*cap = *cap ? 2 * *cap : 256;
+	return xrealloc(l, *cap * sizeof *l);
+}
+
+/* Tokenizes line i of the source into ps->tok (comments dropped). */
+static bool tokenize(parser_t *ps, const char *text, const srcline_t *l, uint32_t lineno,
+                     char **buf, size_t *cap)
+{
+	ps->line = lineno;
+	if (l->len + 1 > *cap) {
+		*cap = l->len + 1;
+		*buf = xrealloc(*buf, *cap);
+	}
+	memcpy(*buf, text + l->off, l->len);
+	(*buf)[l->len] = 0;
+	char *hash = strchr(*buf, '#');
+	if (hash)
+		*hash = 0;
+	ps->ntok = 0;
+	for (char *s = strtok(*buf, " \t\r\v\f"); s; s = strtok(NULL, " \t\r\v\f")) {
+		if (ps->ntok == MAXTOK)
+			return perr(ps, "too many words on one line");
+		ps->tok[ps->ntok++] = s;
+	}
+	return true;
+}
+
+static bool is_repeat_open(const parser_t *ps)
+{
+	return ps->ntok >= 1 && !strcmp(ps->tok[0], "repeat");
+}
+static bool is_block_close(const parser_t *ps)
+{
+	return ps->ntok == 1 && !strcmp(ps->tok[0], "}");
+}
+
+typedef struct src {
+	const char *text;
+	const srcline_t *lines;
+	size_t nlines;
+	char *buf;
+	size_t cap;
+} src_t;
+
+/* Parses lines [from, to) into ops; a `repeat N {` ... `}` block is parsed N
+ * times (expanded here, so the executor and the binary form see ordinary
+ * ops; a NAME bound inside names the newest object, as everywhere). */
+static bool parse_range(parser_t *ps, src_t *sc, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		if (!tokenize(ps, sc->text, &sc->lines[i], (uint32_t)(i + 1), &sc->buf, &sc->cap))
+			return false;
+		if (ps->ntok == 0)
+			continue;
+		if (is_block_close(ps))
+			return perr(ps, "'}' without an open repeat");
+		if (is_repeat_open(ps)) {
+			uint64_t n;
+			if (ps->ntok != 3 || strcmp(ps->tok[2], "{"))
+				return perr(ps, "usage: repeat N {   (the block ends at a line '}')");
+			if (!parse_u64(ps, ps->tok[1], OPS_REPEAT_MAX, "repeat count", &n))
+				return false;
+			if (n == 0)
+				return perr(ps, "repeat count: at least 1");
+			uint32_t open = ps->line;
+			size_t close = i + 1;
+			for (int depth = 1; close < to; close++) {
+				if (!tokenize(ps, sc->text, &sc->lines[close], (uint32_t)(close + 1), &sc->buf, &sc->cap))
+					return false;
+				depth += is_repeat_open(ps) ? 1 : is_block_close(ps) ? -1 : 0;
+				if (depth == 0)
+					break;
+			}
+			if (close >= to) {
+				ps->line = open;
+				return perr(ps, "repeat without its closing '}'");
+			}
+			for (uint64_t k = 0; k < n; k++)
+				if (!parse_range(ps, sc, i + 1, close))
+					return false;
+			i = close;
+			continue;
+		}
+		op_t op = { .line = ps->line, .obj = OBJ_NONE, .obj2 = OBJ_NONE };
+		if (!parse_line(ps, &op))
+			return false;
+		if (ps->p->nops >= OPS_TEXT_MAX_OPS)
+			return perr(ps, "the program expands to more than %d ops", OPS_TEXT_MAX_OPS);
+		program_push(ps->p, &op);
+	}
+	return true;
+}
+
 bool ops_parse_text(const char *text, size_t len, program_t *p, ops_error_t *err)
 {
 	parser_t ps = { .p = p, .err = err };
 	memset(err, 0, sizeof *err);
-	char *line = NULL;
-	size_t cap = 0;
-	bool ok = true;
-	for (size_t at = 0; ok && at < len;) {
+	src_t sc = { .text = text };
+	size_t caplines = 0;
+	srcline_t *lines = NULL;
+	for (size_t at = 0; at < len;) {
 		size_t end = at;
 		while (end < len && text[end] != '\n')
 			end++;
-		ps.line++;
-		if (end - at + 1 > cap) {
-			cap = end - at + 1;
-			line = xrealloc(line, cap);
-		}
-		memcpy(line, text + at, end - at);
-		line[end - at] = 0;
+		lines = grow_lines(lines, &caplines, sc.nlines + 1);
+		lines[sc.nlines++] = (srcline_t){ at, end - at };
 		at = end + 1;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		ps.ntok = 0;
-		for (char *s = strtok(line, " \t\r\v\f"); s; s = strtok(NULL, " \t\r\v\f")) {
-			if (ps.ntok == MAXTOK) {
-				ok = perr(&ps, "too many words on one line");
-				break;
-			}
-			ps.tok[ps.ntok++] = s;
-		}
-		if (!ok || ps.ntok == 0)
-			continue;
-		op_t op = { .line = ps.line, .obj = OBJ_NONE, .obj2 = OBJ_NONE };
-		ok = parse_line(&ps, &op);
-		if (ok)
-			program_push(p, &op);
 	}
-	free(line);
+	sc.lines = lines;
+	bool ok = parse_range(&ps, &sc, 0, sc.nlines);
+	free(sc.buf);
+	free(lines);
 	free(ps.names.key);
 	free(ps.names.val);
 	free(ps.decls);
@@ -543,7 +497,7 @@ bool ops_looks_like_text(const uint8_t *data, size_t len)
 	size_t w = i;
 	while (w < len && (isalnum(data[w]) || data[w] == '_'))
 		w++;
-	static const char *const kws[] = { "free", "root", "store", "setfin", "clearfin", "gc",
+	static const char *const kws[] = { "free", "root", "store", "setfin", "clearfin", "gc", "repeat",
 		"sweep", "runfin", "proc", "profrate", "stack", "check", "scavenge", "expect" };
 	for (size_t k = 0; k < sizeof kws / sizeof kws[0]; k++)
 		if (strlen(kws[k]) == w - i && !memcmp(kws[k], data + i, w - i))

@@ -228,6 +228,6 @@ void th_barrier(th_t *t, const op_t *op)
 		model_set_profrate(t->m, (int64_t)op->a);
 		break;
 	default:
-		th_fail(t, "op %s is no barrier op", op_code_name((op_code_t)op->code));
+		th_fail(t, "op code %u is no barrier op", (unsigned)op->code);
 	}
 }

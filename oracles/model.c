@@ -9,6 +9,7 @@
  */
 #include "oracles/model.h"
 #include "oracles/ref_sizeclasses.h"
+#include "oracles/sampling.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,12 @@ struct model {
 	/* profile: published and recent bounds per stack, sorted by stack */
 	model_bucket_t *pub, *rec;
 	size_t nbuck, capbuck;
+	/* sampling at rate > 1 (sampling.h): each P's countdown, the chances of
+	 * the sampled-or-not records not yet published, the published test */
+	samp_p_t samp_p[HEAP_MAX_PROCS];
+	double samp_rec_lo, samp_rec_hi;
+	uint64_t samp_rec_n;
+	samp_test_t samp;
 	/* the last gc's result */
 	model_fin_t *gcfin;
 	size_t ngcfin, capgcfin;
@@ -130,11 +137,6 @@ int model_size_class(const model_t *m, size_t size)
 	return 0;
 }
 
-size_t model_class_size(const model_t *m, int sizeclass)
-{
-	return sizeclass > 0 && sizeclass < NCLASSES ? m->class_size[sizeclass] : 0;
-}
-
 size_t model_roundup(const model_t *m, size_t size)
 {
 	if (size <= MAX_SMALL)
@@ -180,6 +182,11 @@ void model_reset(model_t *m)
 	m->nspecs = 0;
 	m->nfinq = 0;
 	m->profrate = m->profrate0;
+	for (int p = 0; p < HEAP_MAX_PROCS; p++)
+		m->samp_p[p] = samp_p_new(m->profrate0);   /* mcache_new's countdown */
+	m->samp_rec_lo = m->samp_rec_hi = 0;
+	m->samp_rec_n = 0;
+	m->samp = (samp_test_t){0};
 	memset(&m->st, 0, sizeof m->st);
 	m->nbuck = 0;
 	m->ngcfin = 0;
@@ -255,6 +262,10 @@ static void prof_note(model_t *m, const model_obj_t *o, bool is_free)
  * everything recorded before that GC and the frees its sweep found. */
 static void prof_publish(model_t *m)
 {
+	m->samp.mu_lo += m->samp_rec_lo, m->samp.mu_hi += m->samp_rec_hi;
+	m->samp.n += m->samp_rec_n;
+	m->samp_rec_lo = m->samp_rec_hi = 0;
+	m->samp_rec_n = 0;
 	for (size_t i = 0; i < m->nbuck; i++) {
 		model_bucket_t *p = &m->pub[i], *r = &m->rec[i];
 		p->allocs_lo += r->allocs_lo, p->allocs_hi += r->allocs_hi;
@@ -348,6 +359,34 @@ static uint64_t lower_bound(const model_t *m, int sc, uint64_t large)
 
 /* ---- allocation ---- */
 
+/* A tiny request (noscan, size < 16): true if it fits P's current block,
+ * else o describes a new block. */
+static bool predict_tiny(const model_t *m, int p, size_t size, model_alloc_t *o)
+{
+	/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits.
+	 * alloc/malloc.c states the same rule: written twice on purpose, each
+	 * from SEMANTICS.md and Go, so a misreading in one shows as a
+	 * difference (never copy one from the other). */
+	size_t a = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
+	const tinyc_t *t = &m->tiny[p];
+	size_t off = (t->off + a - 1) / a * a;
+	o->tiny = true;
+	o->elemsize = TINY_BYTES;
+	if (t->block != MODEL_NIL && off + size <= TINY_BYTES) {
+		/* Fits the current block: no new memory, never profiled. */
+		o->tiny_fit = true;
+		o->tiny_block = t->block;
+		o->tiny_off = (uint32_t)off;
+		o->align = off ? lowbit(off) : TINY_BYTES;
+		return true;
+	}
+	/* A new 16-byte block from span class (2, noscan); object at offset 0. */
+	o->tiny_block = o->id;
+	o->tiny_off = 0;
+	o->align = TINY_BYTES;
+	return false;
+}
+
 void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
                          model_alloc_t *o)
 {
@@ -371,27 +410,8 @@ void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
 	int sc;
 	uint64_t large = 0, span_bytes;
 	if (noscan && size < TINY_BYTES) {
-		/* Go 1.19 mallocgc tiny path: align the offset by the size's low bits.
-		 * alloc/malloc.c states the same rule: written twice on purpose,
-		 * each from SEMANTICS.md and Go, so a misreading in one shows as
-		 * a difference (never copy one from the other). */
-		size_t a = size % 8 == 0 ? 8 : size % 4 == 0 ? 4 : size % 2 == 0 ? 2 : 1;
-		const tinyc_t *t = &m->tiny[p];
-		size_t off = (t->off + a - 1) / a * a;
-		o->tiny = true;
-		o->elemsize = TINY_BYTES;
-		if (t->block != MODEL_NIL && off + size <= TINY_BYTES) {
-			/* Fits the current block: no new memory, never profiled. */
-			o->tiny_fit = true;
-			o->tiny_block = t->block;
-			o->tiny_off = (uint32_t)off;
-			o->align = off ? lowbit(off) : TINY_BYTES;
+		if (predict_tiny(m, p, size, o))
 			return;
-		}
-		/* A new 16-byte block from span class (2, noscan); object at offset 0. */
-		o->tiny_block = o->id;
-		o->tiny_off = 0;
-		o->align = TINY_BYTES;
 		sc = TINY_CLASS * 2 + 1;
 		span_bytes = m->class_span[TINY_CLASS];
 	} else if (size <= MAX_SMALL) {
@@ -477,6 +497,12 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 	m->upper += o->sizeclass ? m->class_span[o->sizeclass] : o->elemsize;
 	stats_block(m, o, false);
 	prof_note(m, o, false);
+	double lo, hi;
+	samp_alloc(&m->samp, &m->samp_p[p], m->profrate, o->elemsize, &lo, &hi);
+	if (o->prof == MODEL_PROF_MAYBE) {
+		m->samp_rec_lo += lo, m->samp_rec_hi += hi;
+		m->samp_rec_n++;
+	}
 	return id;
 }
 
@@ -694,6 +720,25 @@ static int cmp_fin(const void *a, const void *b)
 	return (x->off > y->off) - (x->off < y->off);
 }
 
+/* Every finalizer special of block b leaves the specials for the queue
+ * (and this gc's finalized list). */
+static void queue_block_fins(model_t *m, int32_t b)
+{
+	for (size_t k = 0; k < m->nspecs;) {
+		spec_t s = m->specs[k];
+		if (s.block != b) {
+			k++;
+			continue;
+		}
+		model_fin_t r = {s.id, s.off, s.fn, s.block, s.boff};
+		m->finq = grow(m->finq, &m->capfinq, m->nfinq + 1, sizeof *m->finq);
+		m->finq[m->nfinq++] = r;
+		m->gcfin = grow(m->gcfin, &m->capgcfin, m->ngcfin + 1, sizeof *m->gcfin);
+		m->gcfin[m->ngcfin++] = r;
+		m->specs[k] = m->specs[--m->nspecs];
+	}
+}
+
 void model_gc(model_t *m, model_gc_result_t *out)
 {
 	memset(out, 0, sizeof *out);
@@ -733,19 +778,7 @@ void model_gc(model_t *m, model_gc_result_t *out)
 		if (!is_block_owner(&m->objs[i], b) || m->marks[b])
 			continue;
 		if (block_has_spec(m, b)) {
-			for (size_t k = 0; k < m->nspecs;) {
-				spec_t s = m->specs[k];
-				if (s.block != b) {
-					k++;
-					continue;
-				}
-				model_fin_t r = {s.id, s.off, s.fn, s.block, s.boff};
-				m->finq = grow(m->finq, &m->capfinq, m->nfinq + 1, sizeof *m->finq);
-				m->finq[m->nfinq++] = r;
-				m->gcfin = grow(m->gcfin, &m->capgcfin, m->ngcfin + 1, sizeof *m->gcfin);
-				m->gcfin[m->ngcfin++] = r;
-				m->specs[k] = m->specs[--m->nspecs];
-			}
+			queue_block_fins(m, b);
 			continue;
 		}
 		block_end(m, b, MODEL_DEAD);
@@ -925,6 +958,13 @@ bool model_check_profile(model_t *m, const heap_bucket_t *bs, size_t n,
 			snprintf(why, whylen, "stack %u: bucket missing", m->pub[j].stack);
 			return false;
 		}
-	return true;
+	/* The uncertain records that were sampled, against their chances. */
+	uint64_t k = 0;
+	for (size_t i = 0, e = 0; i < n; i++) {
+		while (m->pub[e].stack != bs[i].stack)
+			e++;
+		k += bs[i].allocs - m->pub[e].allocs_lo;
+	}
+	return samp_check(&m->samp, k, why, whylen);
 }
 #undef RANGE

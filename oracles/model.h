@@ -84,7 +84,6 @@ void model_destroy(model_t *m);
 
 /* ---- size rounding from the reference table ---- */
 int model_size_class(const model_t *m, size_t size);  /* 0 = large; size >= 1 */
-size_t model_class_size(const model_t *m, int sizeclass);
 size_t model_roundup(const model_t *m, size_t size);   /* elemsize of a size>0 block */
 
 /* ---- operations ---- */

@@ -12,7 +12,7 @@
  */
 #define AF_WHITEBOX
 #include "alloc/testing.h"
-#include "t.h"
+#include "tests/t.h"
 #include <string.h>
 
 static heap_t *h;

@@ -4,8 +4,8 @@
  * once, gives big requests their own chunk, and persistent_reset rewinds to
  * a fresh state while keeping the mappings (the next run gets the same
  * addresses, zeroed). */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 #include <pthread.h>
 
 #define NTHREADS 4

@@ -1,7 +1,7 @@
 /* heap_new returns ALLOC_ERR_BADCONFIG (and no heap) for every config field
  * out of range, fills in the documented defaults for zero fields, and the
  * error names and messages are the ones the op language spells. */
-#include "t.h"
+#include "tests/t.h"
 #define AF_WHITEBOX
 #include "alloc/testing.h"
 #include <string.h>

@@ -4,8 +4,8 @@
  * heap indistinguishable from heap_new's: the same stats, free runs, span
  * map, metadata accounting and zeroed memory, and the same op sequence then
  * gives the same results, address for address (relative to the arena). */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #define NOPS 3000
 #define MAXLIVE 512

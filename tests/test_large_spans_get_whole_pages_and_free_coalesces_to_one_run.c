@@ -1,8 +1,8 @@
 /* Large objects get whole, exclusive pages from the page heap (their spans
  * sit on h->large while in use), and freeing them in any order coalesces the pages
  * back into one free run covering everything committed. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #define PG(n) ((uint64_t)(n) * PAGE_SIZE)
 

@@ -8,8 +8,8 @@
  * Works at the mheap_alloc/mheap_free level: spans here hold no objects,
  * so heap_check (which expects mallocgc's objects) does not apply; the
  * page-level walk in heapwalk.h does. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #define CAP_PAGES 1024
 #define NSPANS 256

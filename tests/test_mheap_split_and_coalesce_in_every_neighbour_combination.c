@@ -3,8 +3,8 @@
  * maximal stretches of freed pages; allocating splits a run at its front and
  * leaves the tail free. Checked against a model of the pages for every
  * subset of 8 spans filling the heap, in two free orders. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #define NSPANS 8
 #define SPAN_PAGES 8   /* 8 x 8 pages = HEAP_GROW_PAGES = the whole cap */

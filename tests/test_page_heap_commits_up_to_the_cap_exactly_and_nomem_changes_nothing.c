@@ -2,8 +2,8 @@
  * (a free run at the top counts towards a request), the first one beyond it
  * returns NULL / ALLOC_ERR_NOMEM and leaves the stats, the free runs and
  * the span map as they were, and freed pages make room again. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #define PG(n) ((uint64_t)(n) * PAGE_SIZE)
 #define CAP_PAGES 128   /* 1 MiB, inside one arena */

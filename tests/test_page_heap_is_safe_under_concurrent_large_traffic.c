@@ -3,8 +3,8 @@
  * overlapping memory: every object keeps the owner's stamp at both ends
  * until its owner frees it, and afterwards the page heap's accounting and
  * structure check out. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 #include <pthread.h>
 
 #define NTHREADS 4

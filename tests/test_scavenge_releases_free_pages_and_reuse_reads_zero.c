@@ -2,8 +2,8 @@
  * leave memory, heap_released counts them), merging keeps the count exact,
  * and memory reused after scavenging reads as zero although it was written
  * before it was freed. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -4,7 +4,7 @@
 #define AF_WHITEBOX
 #include "alloc/testing.h"
 #include "oracles/ref_sizeclasses.h"
-#include "t.h"
+#include "tests/t.h"
 
 int main(void)
 {

@@ -3,7 +3,7 @@
  * kills the process instead of reading stale data; under ASan a write to a
  * freed large object's pages is reported too. Each case runs in a forked
  * child; a write to a live object is the control that must survive. */
-#include "t.h"
+#include "tests/t.h"
 #define AF_WHITEBOX
 #include "alloc/testing.h"
 #include <signal.h>

@@ -1,8 +1,8 @@
 /* An internal invariant violation goes to the heap's throw hook with the
  * formatted message (the hook may longjmp out, even with the page heap lock
  * held), and heap_reset afterwards gives a working heap. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 #include <setjmp.h>
 
 static jmp_buf jb;

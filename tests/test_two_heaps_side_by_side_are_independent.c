@@ -1,8 +1,8 @@
 /* Two heaps in one process share nothing: disjoint reservations, their own
  * span maps, stats and metadata; allocating, freeing, scavenging, resetting
  * or destroying one leaves the other exactly as it was. */
-#include "t.h"
-#include "heapwalk.h"
+#include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #define PG(n) ((uint64_t)(n) * PAGE_SIZE)
 

@@ -168,7 +168,7 @@ int main(void)
 		       i, cl[i].size, span, objs, tail, 100 * maxw);
 		prev = cl[i].size;
 	}
-	printf(" */\n#include \"internal.h\"\n\n");
+	printf(" */\n#include \"alloc/internal.h\"\n\n");
 
 	long v[MAX_SMALL / LARGE_DIV + 1];
 	for (int i = 0; i < n; i++)

@@ -1,5 +1,5 @@
 #!/bin/bash -eu
-# Builds every allocfuzz fuzz target (harness/fuzz_*.c) for OSS-Fuzz and
+# Builds every allocfuzz fuzz target (harness/targets.txt) for OSS-Fuzz and
 # ClusterFuzzLite; ci/oss-fuzz-check runs it without Docker on every ci/test.
 #
 # The OSS-Fuzz contract: the compilers and every flag come from the
@@ -39,18 +39,21 @@ if [ -f "$src/harness/mutator.c" ]; then
 fi
 
 # Seeds compiled from readable sources (the CMake target `seeds`: corpus/
-# mkseeds.sh) need allocfuzz at build time: a host build without
-# sanitizers, used for nothing else.
+# mkseeds.sh) need allocfuzz at build time: a helper built without
+# instrumentation, as the OSS-Fuzz guide says ("Temporarily disabling code
+# instrumentation during builds"): no CFLAGS, and AFL_NOOPT=1 so that
+# afl-clang-fast compiles plain code under AFL++.
 seeds_built=0
 if have_target "$build" seeds; then
-  cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
+  AFL_NOOPT=1 cmake -S "$src" -B "$host" -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_C_FLAGS="-O0" -DCMAKE_CXX_FLAGS="-O0" -DAF_WERROR=OFF >/dev/null
-  cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
+  AFL_NOOPT=1 cmake --build "$host" -j"$(nproc)" --target seeds && seeds_built=1
 fi
 
 cp "$src/reference/go-sizeclasses.tsv" "$OUT/"
-for f in "$src"/harness/fuzz_*.c; do
-  t=$(basename "$f" .c)
+# The targets: harness/targets.txt (first word of each line).
+for t in $(awk '!/^[ \t]*(#|$)/ { print $1 }' "$src/harness/targets.txt"); do
+  f=$src/harness/$t.c
   [[ "$t" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "build.sh: bad target name: $t" >&2; exit 1; }
   $CC $CFLAGS -DALLOCFUZZ_FUZZING=1 -I"$src" -c "$f" -o "$WORK/$t.o"
   $CXX $CXXFLAGS "$WORK/$t.o" "${extra[@]}" "${archives[@]}" -lm -lpthread \

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,9 +40,10 @@ var (
 	tmp               string
 	classes           *classTable
 	goVersion         string
+	saveDir           string
 )
 
-const usage = `usage: gocheck --allocfuzz BIN --oracle BIN --ours TSV --go-classes GO [--gen N] [--seed S] [PATH...]
+const usage = `usage: gocheck --allocfuzz BIN --oracle BIN --ours TSV --go-classes GO [--gen N] [--seed S] [--save DIR] [PATH...]
 Runs .ops programs (files, directories, binary corpora through 'allocfuzz
 disasm') and N generated programs on allocfuzz in every mode and on the Go
 runtime oracle; prints each disagreement, shrunk, with both outputs side by
@@ -54,6 +56,8 @@ func main() {
 	gen := fs.Int("gen", 0, "generated programs")
 	seed := fs.Int64("seed", 1, "generator seed")
 	batch := fs.Int("batch", 250, "programs per process")
+	fs.StringVar(&saveDir, "save", "", "write each shrunk disagreeing program to this directory")
+	emit := fs.String("emit", "", "only write the generated programs to this directory (gen-S-I.ops)")
 	fs.StringVar(&allocfuzz, "allocfuzz", "", "allocfuzz binary")
 	fs.StringVar(&oracle, "oracle", "", "oracle binary")
 	ours := fs.String("ours", "", "reference/go-sizeclasses.tsv")
@@ -89,6 +93,14 @@ func main() {
 	for i := 0; i < *gen; i++ {
 		progs = append(progs, program{id: fmt.Sprintf("gen-%d-%d", *seed, i), origin: fmt.Sprintf("--gen (seed %d, #%d)", *seed, i),
 			text: generate(*seed<<20 + int64(i))})
+	}
+	if *emit != "" {
+		for _, p := range progs {
+			if err := os.WriteFile(filepath.Join(*emit, p.id+".ops"), []byte(p.text), 0o644); err != nil {
+				fatal("%v", err)
+			}
+		}
+		return
 	}
 	os.Exit(check(progs, *batch))
 }
@@ -195,7 +207,8 @@ func check(progs []program, batch int) int {
 	if invalid > 0 {
 		fmt.Printf("invalid (allocfuzz input error, not run): %d\n", invalid)
 	}
-	fmt.Printf("size classes: %s; elemsize comparisons skipped: %d\n", classes.summary(), classes.skips)
+	fmt.Printf("size classes: %s; elemsize comparisons skipped: %d; runs with profile bytes skipped (counts compared): %d\n",
+		classes.summary(), classes.skips, classes.profileSkips)
 	fmt.Printf("Go: %s; modes: default, --sweep lazy, --specials legacy, --twin specials, --twin sweep, --procs 1\n", goVersion)
 	fmt.Printf("%d programs, %d expressible, %d agree\n", total, expressible, agree)
 	if failed > 0 {
@@ -286,6 +299,12 @@ func runOracle(stdin []byte, n int) [][]string {
 	return res
 }
 
+// afArgs: the trace (alloc offsets, gc lines) and the heap profile at rate
+// 1, as the oracle runs, in mode.
+func afArgs(mode []string) []string {
+	return append([]string{"run", "-v", "--profrate", "1", "--profile-lines"}, mode...)
+}
+
 type afResult struct {
 	rc             int
 	report         string
@@ -294,8 +313,7 @@ type afResult struct {
 }
 
 func runAllocfuzz(mode, files []string) []afResult {
-	args := append(append([]string{"run", "-v"}, mode...), files...)
-	cmd := exec.Command(allocfuzz, args...)
+	cmd := exec.Command(allocfuzz, append(afArgs(mode), files...)...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	out, _ := cmd.Output()
@@ -320,7 +338,7 @@ func runAllocfuzz(mode, files []string) []afResult {
 	if rc != 0 {
 		// which programs failed: run them one by one (rare)
 		for i, f := range files {
-			c := exec.Command(allocfuzz, append(append([]string{"run", "-v"}, mode...), f)...)
+			c := exec.Command(allocfuzz, append(afArgs(mode), f)...)
 			var e bytes.Buffer
 			c.Stderr = &e
 			c.Run()
@@ -382,11 +400,13 @@ func normalizeAF(raw []string) afResult {
 }
 
 // compareForm: what is compared. Where the two size-class tables round a
-// size differently, elemsize is left out on both sides (counted); where the
-// allocfuzz mode prints no addresses, so is the tiny placement.
+// size differently, elemsize is left out on both sides, and so are the
+// heap profile's bytes of that program (counted); where the allocfuzz mode
+// prints no addresses, so is the tiny placement.
 func compareForm(af, gov []string) ([]string, []string) {
 	a := append([]string(nil), af...)
 	g := append([]string(nil), gov...)
+	bytesDiffer := false
 	for i := range a {
 		f := strings.Fields(a[i])
 		if len(f) < 5 || f[0] != "alloc" || f[3] != "elemsize" {
@@ -411,7 +431,19 @@ func compareForm(af, gov []string) ([]string, []string) {
 		}
 		if !same {
 			classes.skips++
+			bytesDiffer = true
 		}
+	}
+	if bytesDiffer { // profile bytes are class sizes: compare the counts only
+		for _, side := range [][]string{a, g} {
+			for i, l := range side {
+				if f := strings.Fields(l); len(f) == 9 && f[2] == "profile:" {
+					f[5], f[8] = "?", "?"
+					side[i] = strings.Join(f, " ")
+				}
+			}
+		}
+		classes.profileSkips++
 	}
 	return a, g
 }
@@ -430,23 +462,26 @@ func report(p program, o outcome) {
 		n.decide(o.mode, af[0], gov[0])
 		return n, n.af != nil
 	}
-	// chunks of halving size, then single lines until none can go (removing
-	// a later line may free an earlier alloc)
-	for chunk, progress := len(lines)/2, true; chunk >= 1 && (chunk > 1 || progress); chunk /= 2 {
-		progress = false
-		for i := 0; i+chunk <= len(lines); {
-			try := append(append([]string(nil), lines[:i]...), lines[i+chunk:]...)
-			if n, bad := stillBad(try); bad {
-				lines, o, progress = try, n, true
-				continue
+	// chunks of halving size; single lines again until none can go
+	// (removing a later line may free an earlier alloc)
+	for chunk := len(lines) / 2; chunk >= 1; chunk /= 2 {
+		for progress := true; progress; {
+			progress = false
+			for i := 0; i+chunk <= len(lines); {
+				try := append(append([]string(nil), lines[:i]...), lines[i+chunk:]...)
+				if n, bad := stillBad(try); bad {
+					lines, o, progress = try, n, true
+					continue
+				}
+				i += chunk
 			}
-			i += chunk
-		}
-		if chunk == 1 && progress {
-			chunk = 2 // another pass of single lines
+			progress = progress && chunk == 1
 		}
 	}
 	fmt.Printf("DISAGREEMENT %s, allocfuzz run %s against Go (%s); the program, shrunk:\n", p.origin, modeName(o.mode), goVersion)
+	if saveDir != "" {
+		save(p, o, lines)
+	}
 	for _, l := range lines {
 		fmt.Printf("    %s\n", l)
 	}
@@ -476,7 +511,8 @@ func report(p program, o outcome) {
 // The two size-class tables: the project's reference and the running Go's.
 type classTable struct {
 	ours, theirs []uint64
-	skips        int
+	skips        int // alloc lines whose elemsize was not compared
+	profileSkips int // program runs whose profile bytes were not compared
 }
 
 func loadClasses(oursPath, goPath string) (*classTable, error) {
@@ -534,4 +570,30 @@ func (t *classTable) summary() string {
 	}
 	return fmt.Sprintf("our table has %d classes, Go's %d; %d of the sizes 1..32768 round differently (elemsize not compared there)",
 		len(t.ours), len(t.theirs), differ)
+}
+
+// save writes the shrunk program with a header saying what differs and how
+// to reproduce it (the first differing line pair is the finding's signature).
+func save(p program, o outcome, lines []string) {
+	first := ""
+	for i := 0; i < len(o.af) || i < len(o.gov); i++ {
+		var a, g string
+		if i < len(o.af) {
+			a = o.af[i]
+		}
+		if i < len(o.gov) {
+			g = o.gov[i]
+		}
+		if a != g {
+			first = fmt.Sprintf("allocfuzz '%s', Go '%s'", a, g)
+			break
+		}
+	}
+	text := strings.Join(lines, "\n") + "\n"
+	name := fmt.Sprintf("go-%08x.ops", crc32.ChecksumIEEE([]byte(text)))
+	hdr := fmt.Sprintf("# gocheck: disagrees with %s (allocfuzz run %s): %s\n# from %s; reproduce: ci/gocheck THIS_FILE\n",
+		goVersion, modeName(o.mode), first, p.origin)
+	if err := os.MkdirAll(saveDir, 0o755); err == nil {
+		os.WriteFile(filepath.Join(saveDir, name), []byte(hdr+text), 0o644)
+	}
 }

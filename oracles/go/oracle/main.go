@@ -5,6 +5,7 @@
 //	alloc NAME SIZE elemsize E [tiny BLOCK+OFF]   (BLOCK: first object of the tiny block)
 //	gc N finalized: NAMES                    (NAME+OFF for an interior finalizer)
 //	gc N freed: NAMES
+//	gc N profile: allocs A B frees F G        (the program's objects in runtime.MemProfile)
 //
 // Input on stdin: programs, each introduced by a line "=== ID". Output: the
 // same "=== ID" line, then the observations, or one line
@@ -17,15 +18,18 @@
 //   - an object of SIZE bytes with K pointer words is reflect.New of a type
 //     built at parse time: struct{ P [K]unsafe.Pointer; B [SIZE-8K]byte } (K > 0)
 //     or [SIZE]byte (K = 0), so Go's collector scans exactly K words and a
-//     noscan object under 16 bytes goes to the tiny allocator;
+//     noscan object under 16 bytes goes to the tiny allocator (a struct
+//     with pointers rounds SIZE up to 8 bytes: every size class is a
+//     multiple of 8, so its class and elemsize are the same);
 //   - the oracle holds objects only as uintptr; roots are the global
 //     [64]unsafe.Pointer; store writes the pointer slot itself;
 //   - a finalizer records the object and its action and keeps the object in
 //     `pending` (a root, as allocfuzz's queue is) until runfin applies the
 //     actions in ascending (object, offset) order, as the executor does;
 //   - GOMAXPROCS=1, LockOSThread (the tiny block is per P), automatic GC
-//     off, MemProfileRate=1; the op loop allocates nothing but the program's
-//     objects, so Go's tiny packing is the program's alone.
+//     off, MemProfileRate=1 (profrate 0 and 1 set it); the op loop allocates
+//     nothing but the program's objects, so Go's tiny packing and heap
+//     profile are the program's alone.
 package main
 
 import (
@@ -137,9 +141,78 @@ func warmUp() {
 	waitFinalizers()
 	pending, pendingAct = pending[:0], pendingAct[:0]
 	collect()
+	findObjectPC()
+	checkLayout()
+}
+
+// checkLayout: the mspan offsets in runtime.go read what they should on
+// live and freed objects of known sizes, or the oracle refuses to run.
+func checkLayout() {
+	small := newObject(objType(48, 1))
+	large := newObject(objType(100<<10, 1))
+	ok := elemsize(small) == 48 && elemsize(large) == 13*8192 &&
+		slotAllocated(small) && slotAllocated(large)
+	collect()
+	if !ok || slotAllocated(small) || slotAllocated(large) {
+		fmt.Fprintln(os.Stderr, "oracle: this runtime's mspan layout is not the one runtime.go reads")
+		os.Exit(2)
+	}
 }
 
 func collect() { runtime.GC() }
+
+// The heap profile of the program's objects: the records whose stack passes
+// through newObject (every object of a program is allocated there, nothing
+// else is), summed, as runtime.MemProfile shows them right after
+// runtime.GC(). The buffer is allocated once: reading allocates nothing.
+var (
+	profBuf     = make([]runtime.MemProfileRecord, 1<<14)
+	objectPC    uintptr // the return address inside newObject on its stacks
+	objectDepth int     // its index on the stacks of the program's objects
+)
+
+type profile struct{ allocs, allocBytes, frees, freeBytes int64 }
+
+func readProfile() profile {
+	n, ok := runtime.MemProfile(profBuf, true)
+	if !ok {
+		panic(oracleError("more heap profile records than the oracle's buffer"))
+	}
+	var t profile
+	for _, r := range profBuf[:n] {
+		if r.Stack0[objectDepth] == objectPC {
+			t.allocs += r.AllocObjects
+			t.allocBytes += r.AllocBytes
+			t.frees += r.FreeObjects
+			t.freeBytes += r.FreeBytes
+		}
+	}
+	return t
+}
+
+// findObjectPC: allocate through newObject and find its frame in the profile.
+func findObjectPC() {
+	newObject(reflect.ArrayOf(48, reflect.TypeOf(byte(0))))
+	collect()
+	n, _ := runtime.MemProfile(profBuf, true)
+	for _, r := range profBuf[:n] {
+		for i, pc := range r.Stack() {
+			name := ""
+			if f := runtime.FuncForPC(pc - 1); f != nil {
+				name = f.Name()
+			}
+			if name == "main.newObject" {
+				objectPC, objectDepth = pc, i
+				return
+			}
+			if !strings.Contains(name, "unsafe_New") {
+				break // an allocation below newObject's own: not the object
+			}
+		}
+	}
+	fmt.Fprintln(os.Stderr, "oracle: newObject not found on any heap profile stack")
+	os.Exit(2)
+}
 
 // waitFinalizers returns once every queued finalizer has run (finalizersIdle
 // explains why the condition is exact).
@@ -186,7 +259,8 @@ const (
 	opClearfin
 	opGC
 	opRunfin
-	opNothing // check, stack, profrate 0/1, sweep (finish), expect
+	opProfrate
+	opNothing // check, stack, sweep (finish), expect
 )
 
 // What the op loop saw, formatted only after the program: the loop must not
@@ -198,6 +272,7 @@ type event struct {
 	val   uintptr // alloc: elemsize; gc: number
 	block *object // alloc of a tiny object: the block's first object
 	freed bool
+	prof  profile // gc end: the program's heap profile
 }
 
 // runProgram parses the whole program (building every type first), runs
@@ -243,6 +318,8 @@ func runProgram(out *bufio.Writer, lines []string) {
 		case e.kind == opGC && e.obj == nil:
 			fmt.Fprintf(out, "gc %d finalized:%s\n", e.val, joinNatural(fin))
 			fmt.Fprintf(out, "gc %d freed:%s\n", e.val, joinNatural(freed))
+			fmt.Fprintf(out, "gc %d profile: allocs %d %d frees %d %d\n", e.val,
+				e.prof.allocs, e.prof.allocBytes, e.prof.frees, e.prof.freeBytes)
 			fin, freed = nil, nil
 		case e.freed:
 			freed = append(freed, e.obj.name)
@@ -283,16 +360,11 @@ func reset(objs []*object) {
 	pending, pendingAct = pending[:0], pendingAct[:0]
 }
 
-// clean runs right before a program: collect until the last program's
-// objects are gone, and leave the P without a tiny block (runtime.GC
-// flushes every mcache), whatever the oracle allocated in between.
+// clean runs right before a program: reset left nothing that keeps the
+// last program's objects (no root, finalizer or pending record), so one
+// collection frees them and leaves the P without a tiny block
+// (runtime.GC flushes every mcache), whatever the oracle allocated since.
 func clean() {
-	collect()
-	waitFinalizers()
-	for i := range pending {
-		pending[i] = nil
-	}
-	pending, pendingAct = pending[:0], pendingAct[:0]
 	collect()
 }
 
@@ -351,8 +423,14 @@ func addr(r ref) uintptr {
 	return live(r.obj).addr + r.off
 }
 
+// newObject allocates through reflect's unsafe_New (runtime
+// reflect_unsafe_New: mallocgc(typ.size, typ, true)) rather than
+// reflect.New, whose pointer-type cache (a sync.Map) may allocate too.
+//
 //go:noinline
-func newObject(t reflect.Type) uintptr { return uintptr(reflect.New(t).UnsafePointer()) }
+func newObject(t reflect.Type) uintptr {
+	return uintptr(unsafeNew((*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1]))
+}
 
 //go:noinline
 func setRoot(slot int, p uintptr) { roots[slot] = unsafe.Pointer(p) }
@@ -401,6 +479,8 @@ var (
 
 func execute(ops []op, objs []*object, ev *[]event) {
 	gcn := uintptr(0)
+	runtime.MemProfileRate = 1
+	base := readProfile()
 	for i := range ops {
 		o := &ops[i]
 		switch o.kind {
@@ -455,6 +535,8 @@ func execute(ops []op, objs []*object, ev *[]event) {
 			gcn++
 			before := len(pending)
 			collect()
+			p := readProfile()
+			p = profile{p.allocs - base.allocs, p.allocBytes - base.allocBytes, p.frees - base.frees, p.freeBytes - base.freeBytes}
 			for _, ob := range objs {
 				if ob.addr != 0 && !ob.dead && ob.size > 0 && !slotAllocated(ob.addr) {
 					ob.dead = true
@@ -468,7 +550,9 @@ func execute(ops []op, objs []*object, ev *[]event) {
 				pendingObj[j], pendingOff[j] = ob, off
 				*ev = append(*ev, event{kind: opGC, obj: ob, off: off})
 			}
-			*ev = append(*ev, event{kind: opGC, val: gcn}) // the end of this gc's events
+			*ev = append(*ev, event{kind: opGC, val: gcn, prof: p}) // the end of this gc's events
+		case opProfrate:
+			runtime.MemProfileRate = o.slot
 		case opRunfin:
 			waitFinalizers()
 			sort.Sort(byObject{})

@@ -136,11 +136,14 @@ func parse(lines []string) ([]op, []*object, error) {
 		case w[0] == "runfin" && len(w) == 1:
 			ops = append(ops, op{kind: opRunfin})
 		case w[0] == "sweep" && len(w) == 1, w[0] == "check", w[0] == "stack", w[0] == "expect":
-			// finishing the sweep: Go's runtime.GC already did; the rest observe nothing Go shows
+			// finishing the sweep: Go's runtime.GC already did; stack: profiles are
+			// compared summed over stacks; the rest observe nothing Go shows
 		case w[0] == "profrate" && len(w) == 2:
-			if r, err := num(w[1]); err != nil || r > 1 {
+			r, err := num(w[1])
+			if err != nil || r > 1 {
 				return nil, nil, no("profrate above 1 (Go's sampling is its own random stream)")
 			}
+			ops = append(ops, op{kind: opProfrate, slot: int(r)})
 		case w[0] == "free":
 			return nil, nil, no("explicit free (Go has none)")
 		case w[0] == "scavenge":

@@ -5,11 +5,14 @@ package main
 // what an op program's observations need: whether an object's slot is still
 // allocated after a collection, and whether the finalizer goroutine has run
 // everything queued. Layouts are Go 1.19's (amd64); main refuses any other
-// Go version, and checkLayout verifies them on a live object at startup.
+// Go version, and checkLayout (main.go) verifies them on objects at startup.
 
 import (
 	"unsafe"
 )
+
+//go:linkname unsafeNew reflect.unsafe_New
+func unsafeNew(typ unsafe.Pointer) unsafe.Pointer
 
 //go:linkname spanOf runtime.spanOf
 func spanOf(p uintptr) unsafe.Pointer

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every planted bug (ci/plants/*.patch) still applies to the tree as it is,
+# and says what it plants: a one-line 'Component:' header that ci/plant-check
+# groups its kill matrix by. A plant that went stale after an edit to alloc/
+# fails here in a second, instead of weeks later in the weekly plant-check.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+fail=0 n=0
+for p in ci/plants/*.patch; do
+  n=$((n + 1))
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    ok() { git apply --check "$p" 2>&1; }
+  else
+    ok() { patch -s -p1 --dry-run <"$p" 2>&1; }
+  fi
+  if ! out=$(ok); then
+    echo "plants: $p no longer applies (regenerate it with diff -U1 against alloc/):" >&2
+    echo "$out" | sed 's/^/  /' >&2
+    fail=1
+  fi
+  grep -q '^Component: ' "$p" || { echo "plants: $p has no 'Component:' header line" >&2; fail=1; }
+done
+[ "$fail" = 0 ] && echo "plants: all $n plants apply cleanly"
+exit $fail
