@@ -13,20 +13,85 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void lock_init(lock_t *l)
+void lock_init(lock_t *l, heap_t *h, lockrank_t rank)
 {
 	pthread_mutex_init(&l->mu, NULL);
 	l->held = 0;
+	l->rank = (uint8_t)rank;
+	l->h = h;
 }
+
+#ifdef ALLOCFUZZ_DEBUG
+/* The calling thread's held ranked locks, in acquisition order. Deeper
+ * nesting than this is itself a bug (the order has 7 ranks). */
+#define LOCKRANK_MAXHELD 16
+static _Thread_local const lock_t *lockrank_held[LOCKRANK_MAXHELD];
+static _Thread_local int lockrank_nheld;
+
+static const char *const lockrank_names[] = {
+	[LOCKRANK_NONE] = "unranked", [LOCKRANK_MCENTRAL] = "mcentral",
+	[LOCKRANK_MHEAP] = "mheap", [LOCKRANK_SPAN_SPECIALS] = "span specials",
+	[LOCKRANK_SPECIALS] = "specials", [LOCKRANK_PROF] = "profile",
+	[LOCKRANK_FIN] = "finalizer queue", [LOCKRANK_PERSISTENT] = "persistentalloc",
+};
+
+static void lockrank_check_acquire(const lock_t *l)
+{
+	if (l->rank == LOCKRANK_NONE)
+		return;
+	for (int i = 0; i < lockrank_nheld; i++) {
+		const lock_t *o = lockrank_held[i];
+		if (o->rank >= l->rank)
+			heap_throw(l->h, "lock order violation: acquiring the %s lock (rank %d, %p) "
+			           "while holding the %s lock (rank %d, %p); order: mcentral < mheap < "
+			           "span specials < specials < profile < finalizer queue < persistentalloc",
+			           lockrank_names[l->rank], l->rank, (const void *)l,
+			           lockrank_names[o->rank], o->rank, (const void *)o);
+	}
+	if (lockrank_nheld == LOCKRANK_MAXHELD)
+		heap_throw(l->h, "lock order: %d locks held at once", lockrank_nheld);
+	lockrank_held[lockrank_nheld++] = l;
+}
+
+static void lockrank_note_release(const lock_t *l)
+{
+	if (l->rank == LOCKRANK_NONE)
+		return;
+	for (int i = lockrank_nheld - 1; i >= 0; i--)
+		if (lockrank_held[i] == l) {
+			for (; i + 1 < lockrank_nheld; i++)
+				lockrank_held[i] = lockrank_held[i + 1];
+			lockrank_nheld--;
+			return;
+		}
+	heap_throw(l->h, "lock order: releasing the %s lock (%p), which this thread does not hold",
+	           lockrank_names[l->rank], (const void *)l);
+}
+
+void lockrank_forget(heap_t *h)
+{
+	int n = 0;
+	for (int i = 0; i < lockrank_nheld; i++)
+		if (lockrank_held[i]->h != h)
+			lockrank_held[n++] = lockrank_held[i];
+	lockrank_nheld = n;
+}
+#else
+static inline void lockrank_check_acquire(const lock_t *l) { (void)l; }
+static inline void lockrank_note_release(const lock_t *l) { (void)l; }
+void lockrank_forget(heap_t *h) { (void)h; }
+#endif
 
 void lock_acquire(lock_t *l)
 {
+	lockrank_check_acquire(l);
 	pthread_mutex_lock(&l->mu);
 	l->held = 1;
 }
 
 void lock_release(lock_t *l)
 {
+	lockrank_note_release(l);
 	l->held = 0;
 	pthread_mutex_unlock(&l->mu);
 }
@@ -99,11 +164,12 @@ static alloc_err_t config_normalize(const heap_config_t *in, heap_config_t *out)
 static void heap_init_locks(heap_t *h)
 {
 	/* Also at reset: a throw hook may have longjmp'd out with one held. */
-	lock_init(&h->lock);
-	lock_init(&h->speciallock);
-	lock_init(&h->finlock);
-	lock_init(&h->proflock);
-	lock_init(&h->persistent.lock);
+	lockrank_forget(h);
+	lock_init(&h->lock, h, LOCKRANK_MHEAP);
+	lock_init(&h->speciallock, h, LOCKRANK_SPECIALS);
+	lock_init(&h->finlock, h, LOCKRANK_FIN);
+	lock_init(&h->proflock, h, LOCKRANK_PROF);
+	lock_init(&h->persistent.lock, h, LOCKRANK_PERSISTENT);
 }
 
 /* GC state as Go starts it; set before mgc_init/mgc_reset, which have the
@@ -127,7 +193,7 @@ static alloc_err_t heap_init_components(heap_t *h)
 {
 	mstats_reset(h);
 	for (int i = 0; i < NUM_SPAN_CLASSES; i++)
-		mcentral_init(&h->central[i], (spanclass_t)i);
+		mcentral_init(h, &h->central[i], (spanclass_t)i);
 	/* mcache placeholder: no objects, so allocation from it always refills */
 	memset(&h->emptyspan, 0, sizeof h->emptyspan);
 	h->emptyspan.cachedby = -1;

@@ -67,14 +67,35 @@ static inline int spanclass_sizeclass(spanclass_t sc) { return sc >> 1; }
 static inline bool spanclass_noscan(spanclass_t sc) { return sc & 1; }
 
 /* ---- locks ---- */
+/* Lock ranks: a thread may take a lock only while every lock it holds has a
+ * lower rank (the order is the table at the end of malloc.c's essay). Debug
+ * builds (ALLOCFUZZ_DEBUG) keep a per-thread list of held locks and throw,
+ * through the lock's heap, on the first acquisition out of order, so an
+ * inversion is found even when no deadlock happens. */
+typedef enum lockrank {
+	LOCKRANK_NONE = 0,         /* unranked (never checked) */
+	LOCKRANK_MCENTRAL,         /* h->central[sc].lock */
+	LOCKRANK_MHEAP,            /* h->lock, the page heap */
+	LOCKRANK_SPAN_SPECIALS,    /* mspan.speciallock, a span's special records */
+	LOCKRANK_SPECIALS,         /* h->speciallock: special record pools, legacy tables */
+	LOCKRANK_PROF,             /* h->proflock, profile buckets */
+	LOCKRANK_FIN,              /* h->finlock, the finalizer queue */
+	LOCKRANK_PERSISTENT,       /* h->persistent.lock, a leaf */
+} lockrank_t;
+
 /* A mutex that knows whether it is held, so _locked functions can check. */
 typedef struct lock {
 	pthread_mutex_t mu;
 	int held;       /* 1 while locked; checked by assert_locked */
+	uint8_t rank;   /* lockrank_t */
+	heap_t *h;      /* the heap whose throw hook reports an order violation */
 } lock_t;
-void lock_init(lock_t *l);
+void lock_init(lock_t *l, heap_t *h, lockrank_t rank);
 void lock_acquire(lock_t *l);
 void lock_release(lock_t *l);
+/* Debug builds: forgets the calling thread's held locks of h (a throw hook
+ * that longjmp'd out left them listed; heap_reset calls it). */
+void lockrank_forget(heap_t *h);
 #define assert_locked(h, l) \
 	do { if (!(l)->held) heap_throw((h), "lock not held: %s", #l); } while (0)
 
@@ -442,7 +463,7 @@ void heapbits_set_type(heap_t *h, uintptr_t p, size_t size, size_t ptrwords);
 bool heapbits_is_pointer(const heap_t *h, uintptr_t wordaddr);
 
 /* "mcentral.c" */
-void mcentral_init(mcentral_t *c, spanclass_t sc);
+void mcentral_init(heap_t *h, mcentral_t *c, spanclass_t sc);
 /* A span with a free slot (freeindex = lowest free slot), or NULL (NOMEM).
  * Lazy mode: sweeps unswept spans of the class as Go's tryAcquire + sweep:
  * s->sweepgen = sg - 1, then mgcsweep_sweep(h, s, true), while holding

@@ -81,11 +81,34 @@
  *	  unpoisons exactly [p, p+size) of the object (a tiny sub-object only
  *	  its own bytes), and free poisons the whole slot again.
  *
- * Threads: each P index is used by one thread at a time. mcentral locks
- * come before the mheap lock. Allocation sets allocbits and allocCount with
- * atomic RMW because an explicit free on one P may hit a span that another
- * P is allocating from (mbitmap.c); that costs the fast path two locked
- * instructions, the price of explicit free across Ps.
+ * Threads: each P index is used by one thread at a time. Allocation sets
+ * allocbits and allocCount with atomic RMW because an explicit free on one
+ * P may hit a span that another P is allocating from (mbitmap.c); that costs
+ * the fast path two locked instructions, the price of explicit free across
+ * Ps. harness/fuzz_threads.c runs the Ps on threads of their own.
+ *
+ * Lock order (lockrank_t in internal.h; debug builds throw on the first
+ * acquisition out of order). A thread takes a lock only while every lock it
+ * holds comes earlier in this list; no two locks of one rank are held at
+ * once:
+ *
+ *	1. mcentral lock    heap_free decides under it; cacheSpan's preserving
+ *	                    sweep runs under it
+ *	2. mheap lock       mcentral_free_span_locked -> mheap_free; heap_free
+ *	                    of a large object
+ *	3. span specials    s->speciallock: heap_free (has_finalizer, free_all)
+ *	                    and the preserving sweep take it under mcentral
+ *	4. specials         h->speciallock: the record pools (freed under 3);
+ *	                    in legacy mode the side tables (taken under 1)
+ *	5. profile lock     mprof_free under 3 or 4 (legacy sweep). MProf_Malloc
+ *	                    drops it before adding the record (Go issue 7099:
+ *	                    profile then specials deadlocked against the sweep)
+ *	6. finalizer queue  mfinal_queue from the sweep under 3 or 4;
+ *	                    mfinal_is_queued under 1
+ *	7. persistentalloc  a leaf: fixalloc and bucket/queue growth under 2-6
+ *
+ * Ranks 2 and 3 are never held together, nor 5 and 6: their order is the
+ * one the list fixes, so a new path nesting them must follow it.
  */
 #include "alloc/internal.h"
 
@@ -404,8 +427,10 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 		bool wasfull = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED) == s->nelems;
 		h->mcaches[p]->nfree_local[spanclass_sizeclass(sc)]++;
 		if (s->list != NULL) {
-			/* Uncached: nobody allocates from it (caching takes our lock). */
-			bit_clear(s->allocbits, idx);
+			/* Uncached: nobody allocates from it (caching takes our lock).
+			 * The bit is cleared atomically all the same: setfinalizer and
+			 * heap_find_object on other Ps read the word without a lock. */
+			bit_clear_atomic(s->allocbits, idx);
 			s->allocCount--;
 			s->needzero = 1;
 			rewind_freeindex(s, idx);
@@ -413,7 +438,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			mcentral_free_span_locked(h, central, s, wasfull);
 		} else if (__atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) == p) {
 			/* Ours: this thread is the only one allocating from it. */
-			bit_clear(s->allocbits, idx);
+			bit_clear_atomic(s->allocbits, idx);
 			s->allocCount--;
 			s->needzero = 1;
 			rewind_freeindex(s, idx);

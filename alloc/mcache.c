@@ -53,9 +53,12 @@ void mcache_refill(heap_t *h, mcache_t *c, spanclass_t sc)
 	s = mcentral_cache_span(h, central);
 	if (s == NULL)
 		return;
-	if (s->allocCount >= s->nelems || s->spanclass != sc)
+	/* Atomic: cacheSpan dropped the mcentral lock, and an explicit free on
+	 * another P may be decrementing allocCount already. */
+	uint16_t n = __atomic_load_n(&s->allocCount, __ATOMIC_RELAXED);
+	if (n >= s->nelems || s->spanclass != sc)
 		heap_throw(h, "mcache_refill: span has no free space: allocCount=%u nelems=%u",
-		           s->allocCount, s->nelems);
+		           n, s->nelems);
 	__atomic_store_n(&s->cachedby, (int8_t)mcache_p(h, c), __ATOMIC_RELAXED);
 	c->alloc[sc] = s;
 	af_assert_span_valid(h, s, "mcache_refill");

@@ -11,7 +11,7 @@
  *   full[1 - sg/2 % 2]     unswept, was full
  *
  * Bumping h->sweepgen by 2 turns every swept set into an unswept one at no
- * cost. Lock order: mcentral lock, then the mheap lock.
+ * cost. Lock order: mcentral lock, then the mheap lock (malloc.c).
  */
 #include "alloc/internal.h"
 
@@ -24,9 +24,9 @@ static inline mspan_list_t *full_swept(heap_t *h, mcentral_t *c)
 static inline mspan_list_t *full_unswept(heap_t *h, mcentral_t *c)
 { return &c->full[((h->sweepgen >> 1) & 1) ^ 1]; }
 
-void mcentral_init(mcentral_t *c, spanclass_t sc)
+void mcentral_init(heap_t *h, mcentral_t *c, spanclass_t sc)
 {
-	lock_init(&c->lock);
+	lock_init(&c->lock, h, LOCKRANK_MCENTRAL);
 	c->spanclass = sc;
 	for (int i = 0; i < 2; i++) {
 		mspan_list_init(&c->partial[i]);
@@ -134,7 +134,7 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 	if (s->sweepgen == sg + 1) {
 		/* Cached before this sweep began: ours to sweep, and the sweep
 		 * puts it on the right list (or frees it). */
-		s->sweepgen = sg - 1;
+		__atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);
 		mgcsweep_sweep(h, s, false);
 		return;
 	}

@@ -52,7 +52,7 @@ alloc_err_t heap_setfinalizer(heap_t *h, void *ptr, size_t elem_size,
 	if (s == NULL || !mspan_ensure_swept(h, s))
 		return ALLOC_ERR_NOT_IN_HEAP;
 	idx = s->large ? 0 : mspan_objindex(s, p);
-	if (idx >= s->nelems || !bit_get(s->allocbits, idx))
+	if (idx >= s->nelems || !bit_get_atomic(s->allocbits, idx))   /* its owner P sets others */
 		return ALLOC_ERR_NOT_ALLOCATED;
 	base = s->startaddr + idx * s->elemsize;
 	/* Go allows an inner byte only where the type could have come from the
@@ -88,7 +88,7 @@ void mfinal_queue(heap_t *h, void *p, uintptr_t fn)
 	h->finq->fin[h->finq->cnt].fn = fn;
 	h->finq->fin[h->finq->cnt].arg = p;
 	h->finq->cnt++;
-	h->nfinq++;
+	__atomic_fetch_add(&h->nfinq, 1, __ATOMIC_RELAXED);   /* mfinal_is_queued peeks unlocked */
 	lock_release(&h->finlock);
 }
 
@@ -120,7 +120,7 @@ static finblock_t *finq_take(heap_t *h)
 	lock_acquire(&h->finlock);
 	b = h->finq;
 	h->finq = NULL;
-	h->nfinq = 0;
+	__atomic_store_n(&h->nfinq, 0, __ATOMIC_RELAXED);
 	lock_release(&h->finlock);
 	while (b != NULL) {
 		finblock_t *next = b->next;

@@ -79,7 +79,7 @@ bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
 	    s->cachedby >= 0)
 		heap_throw(h, "mspan.sweep: bad span state: span %#lx state %d sweepgen %u (heap %u) cachedby %d",
 		           (unsigned long)s->startaddr, s->state, s->sweepgen, sg, s->cachedby);
-	s->sweepgen = sg - 1;
+	__atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);   /* ensureSwept on other Ps polls it */
 
 	if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
 		mlegacy_sweep_span(h, s);
@@ -190,7 +190,11 @@ static mspan_t *next_span_for_sweep(heap_t *h)
 		mcentral_t *c = &h->central[i];
 		mspan_list_t *sets[2] = { &c->partial[unswept], &c->full[unswept] };
 
-		if (sets[0]->first == NULL && sets[1]->first == NULL)
+		/* Unlocked peek (atomic: the list helpers store first atomically).
+		 * Unswept sets only shrink during a cycle, so a stale NULL misses
+		 * nothing and a stale span is rechecked under the lock. */
+		if (__atomic_load_n(&sets[0]->first, __ATOMIC_RELAXED) == NULL &&
+		    __atomic_load_n(&sets[1]->first, __ATOMIC_RELAXED) == NULL)
 			continue;
 		lock_acquire(&c->lock);
 		for (int k = 0; k < 2; k++) {
@@ -223,7 +227,7 @@ static int sweepone(heap_t *h, uintptr_t *pagesfreed)
 	uintptr_t npages;
 
 	if (s == NULL) {
-		h->sweepdone = true;
+		__atomic_store_n(&h->sweepdone, true, __ATOMIC_RELAXED);  /* read by every P */
 		mprof_post_sweep(h);
 		return 0;
 	}
@@ -235,14 +239,14 @@ static int sweepone(heap_t *h, uintptr_t *pagesfreed)
 
 int heap_sweepone(heap_t *h)
 {
-	if (h->sweepdone)
+	if (__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED))
 		return 0;
 	return sweepone(h, NULL);
 }
 
 void heap_finish_sweep(heap_t *h)
 {
-	while (!h->sweepdone && sweepone(h, NULL))
+	while (!__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) && sweepone(h, NULL))
 		;
 }
 
@@ -250,7 +254,7 @@ uintptr_t mgcsweep_reclaim(heap_t *h, uintptr_t npages)
 {
 	uintptr_t freed = 0;
 
-	while (!h->sweepdone && freed < npages && sweepone(h, &freed))
+	while (!__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) && freed < npages && sweepone(h, &freed))
 		;
 	return freed;
 }

@@ -52,7 +52,7 @@ void mspan_list_insert(heap_t *h, mspan_list_t *l, mspan_t *s)
 		l->first->prev = s;
 	else
 		l->last = s;
-	l->first = s;
+	__atomic_store_n(&l->first, s, __ATOMIC_RELAXED);   /* peeked unlocked: sweepone */
 	s->list = l;
 	l->n++;
 }
@@ -66,7 +66,7 @@ void mspan_list_insert_back(heap_t *h, mspan_list_t *l, mspan_t *s)
 	if (l->last)
 		l->last->next = s;
 	else
-		l->first = s;
+		__atomic_store_n(&l->first, s, __ATOMIC_RELAXED);
 	l->last = s;
 	s->list = l;
 	l->n++;
@@ -80,7 +80,7 @@ void mspan_list_remove(heap_t *h, mspan_list_t *l, mspan_t *s)
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		l->first = s->next;
+		__atomic_store_n(&l->first, s->next, __ATOMIC_RELAXED);
 	if (s->next)
 		s->next->prev = s->prev;
 	else
@@ -144,7 +144,7 @@ static mspan_list_t *freelist_for(heap_t *h, uintptr_t npages)
 }
 
 /* A record describing [start, start+npages) in state, everything else zero. */
-static void span_reinit(mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t state)
+static void span_reinit(heap_t *h, mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t state)
 {
 	memset(s, 0, sizeof *s);
 	s->startaddr = start;
@@ -154,7 +154,7 @@ static void span_reinit(mspan_t *s, uintptr_t start, uintptr_t npages, uint8_t s
 	s->cachedby = -1;
 	s->allocbits = s->bits[0];
 	s->gcmarkbits = s->bits[1];
-	lock_init(&s->speciallock);
+	lock_init(&s->speciallock, h, LOCKRANK_SPAN_SPECIALS);
 }
 
 /* Makes s (not in a list, its own pages unmapped) a free run, absorbing a
@@ -228,7 +228,7 @@ static void count_dead_unswept(heap_t *h, mspan_t *s, void *ctx)
  * freed pages did not fit) or no entirely dead unswept span is left. */
 static void note_lazy_grow(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 {
-	if (h->cfg.sweep != HEAP_SWEEP_LAZY || h->sweepdone || reclaimed >= npages ||
+	if (h->cfg.sweep != HEAP_SWEEP_LAZY || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || reclaimed >= npages ||
 	    h->grow_unreclaimed_npages != 0)
 		return;
 	uintptr_t dead = 0;
@@ -291,7 +291,7 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 	h->stats.heap_idle += n;
 	/* Fresh pages are zero, except where heap_reset kept an earlier run's
 	 * memory without zeroing it (arena_dirty). */
-	span_reinit(s, v, ask, MSPAN_FREE);
+	span_reinit(h, s, v, ask, MSPAN_FREE);
 	s->needzero = v < h->arena_dirty;
 	free_run_insert_locked(h, s);
 	note_lazy_grow(h, npages, reclaimed);
@@ -324,7 +324,7 @@ static mspan_t *mheap_alloc_span_locked(heap_t *h, uintptr_t npages, uintptr_t r
 		 * fully released run stays exactly accounted; of a partly
 		 * released one we cannot say which pages went back, so the
 		 * tail counts none (as Go 1.4). */
-		span_reinit(t, s->startaddr + (npages << PAGE_SHIFT), s->npages - npages, MSPAN_FREE);
+		span_reinit(h, t, s->startaddr + (npages << PAGE_SHIFT), s->npages - npages, MSPAN_FREE);
 		t->needzero = s->needzero;
 		if (s->npreleased == s->npages) {
 			t->npreleased = t->npages;
@@ -354,14 +354,14 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 	/* Go 1.19 mheap.alloc reclaims npages before every span allocation
 	 * (small classes too) so the heap does not grow while unswept garbage
 	 * could satisfy it. */
-	if (lazy && !h->sweepdone)
+	if (lazy && !__atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED))
 		reclaimed = mgcsweep_reclaim(h, npages);
 	for (;;) {
 		lock_acquire(&h->lock);
 		mspan_t *s = mheap_alloc_span_locked(h, npages, reclaimed);
 		if (s) {
 			uint8_t needzero = s->needzero;
-			span_reinit(s, s->startaddr, npages, MSPAN_INUSE);
+			span_reinit(h, s, s->startaddr, npages, MSPAN_INUSE);
 			s->needzero = needzero;
 			s->spanclass = sc;
 			s->large = spanclass_sizeclass(sc) == 0;
@@ -373,7 +373,7 @@ mspan_t *mheap_alloc(heap_t *h, uintptr_t npages, spanclass_t sc)
 		if (s)
 			return s;
 		/* Cannot grow: sweeping may free pages (lazy mode only). */
-		if (!lazy || h->sweepdone || (more = mgcsweep_reclaim(h, npages)) == 0)
+		if (!lazy || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || (more = mgcsweep_reclaim(h, npages)) == 0)
 			return NULL;
 		reclaimed += more;
 	}
@@ -398,7 +398,7 @@ void mheap_free_locked(heap_t *h, mspan_t *s)
 	spanmap_set_range(h, s->startaddr, s->npages, NULL);
 	h->stats.heap_inuse -= span_bytes(s);
 	h->stats.heap_idle += span_bytes(s);
-	span_reinit(s, s->startaddr, s->npages, MSPAN_FREE);
+	span_reinit(h, s, s->startaddr, s->npages, MSPAN_FREE);
 	s->needzero = 1;
 	free_run_insert_locked(h, s);
 	af_assert_span_valid(h, s, "mheap_free (the merged free run)");

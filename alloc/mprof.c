@@ -29,14 +29,20 @@ void heap_set_profrate(heap_t *h, int64_t rate)
 	h->profrate = rate < 0 ? 0 : rate;
 }
 
-/* xorshift64*: small, fast, and good enough for sampling intervals. */
+/* xorshift64*: small, fast, and good enough for sampling intervals. Every
+ * P draws from the one state (a P refills its nextSample without a lock),
+ * so a step is a compare-and-swap: one thread gives the sequential stream,
+ * several split it between them. */
 static uint64_t prof_rand(heap_t *h)
 {
-	uint64_t x = h->sample_state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	h->sample_state = x;
+	uint64_t old = __atomic_load_n(&h->sample_state, __ATOMIC_RELAXED), x;
+	do {
+		x = old;
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+	} while (!__atomic_compare_exchange_n(&h->sample_state, &old, x, true,
+	                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return x * 0x2545F4914F6CDD1DULL;
 }
 

@@ -20,6 +20,11 @@
 
 static uintptr_t span_offset(const mspan_t *s, uintptr_t p) { return p - s->startaddr; }
 
+/* Writes a list link under s->speciallock. Atomic because the head,
+ * s->specials, is read without the lock (explicit free's quick "any records
+ * at all?" test on another P). */
+static inline void link_store(special_t **t, special_t *x) { __atomic_store_n(t, x, __ATOMIC_RELAXED); }
+
 static mspan_t *special_span(heap_t *h, uintptr_t p, const char *who)
 {
 	mspan_t *s = mheap_span_of_inuse(h, p);
@@ -48,7 +53,7 @@ bool mspecial_add(heap_t *h, uintptr_t p, special_t *rec)
 	}
 	rec->offset = (uint32_t)off;
 	rec->next = x;
-	*t = rec;
+	link_store(t, rec);
 	lock_release(&s->speciallock);
 	return true;
 }
@@ -63,7 +68,7 @@ special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind)
 	lock_acquire(&s->speciallock);
 	for (t = &s->specials; (x = *t) != NULL; t = &x->next) {
 		if (x->offset == off && x->kind == kind) {
-			*t = x->next;
+			link_store(t, x->next);
 			lock_release(&s->speciallock);
 			return x;
 		}
@@ -139,7 +144,7 @@ void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
 			t = &x->next;
 			continue;
 		}
-		*t = x->next;
+		link_store(t, x->next);
 		if (!mspecial_free(h, x, p + (x->offset - off), size, false))
 			heap_throw(h, "can't explicitly free an object with a finalizer (%#lx)",
 			           (unsigned long)p);
@@ -196,7 +201,7 @@ void mspecial_sweep(heap_t *h, mspan_t *s)
 		}
 		while ((x = *t) != NULL && x->offset < end) {
 			if (x->kind == KIND_SPECIAL_FINALIZER || !hasfin) {
-				*t = x->next;
+				link_store(t, x->next);
 				mspecial_free(h, x, s->startaddr + x->offset, size, true);
 			} else {
 				t = &x->next;

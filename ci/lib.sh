@@ -146,12 +146,17 @@ af_signature() {
     !own && /^fuzz_[a-z_]+: / { own = norm($0) }
     !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
+    !kind2 && /WARNING: ThreadSanitizer: / { k = $0; sub(/.*WARNING: ThreadSanitizer: /, "", k)
+      sub(/ \(pid=.*/, "", k); kind2 = "ThreadSanitizer: " k }
     !kind2 && /runtime error:/ { k = $0; sub(/.*runtime error: /, "", k); kind2 = "UBSan: " norm(k) }
     !first && /[Ee]rror|FAIL|abort|[Dd]ifference/ { first = norm($0) }
     # Frames in our sources (not the build tree, not the replay main).
     /^ *#[0-9]+ 0x[0-9a-f]+ in / && index($5, root) == 1 && index($5, root "build/") != 1 &&
       $5 !~ /harness\/driver\.c/ && nf < 3 {
       fn = $4; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
+    # ThreadSanitizer frames: "#N function file:line:col (module+offset)".
+    /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 && nf < 3 {
+      fn = $2; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     END {
       if (ex == 0) {}
       else if (kind == "THROW") { d = detail; sub(/^heap_throw: /, "", d)

@@ -4,6 +4,7 @@
 # target gets which seeds: its input kind in harness/targets.txt.
 #   corpus/scenarios/*.ops  -> every "ops" target (allocfuzz asm)
 #   corpus/pageheap/*.ph    -> every "pageheap" target (encoded below)
+#   corpus/threads/*.thr    -> every "threads" target (encoded below)
 # Seeds are never hand-edited binaries: change the readable source.
 set -euo pipefail
 af=$1 out=$2
@@ -11,7 +12,8 @@ src=$(cd "$(dirname "$0")" && pwd)
 targets() { awk -v want="$1" '!/^[ \t]*(#|$)/ && $2 == want { print $1 }' "$src/../harness/targets.txt"; }
 mapfile -t ops < <(targets ops)
 mapfile -t ph < <(targets pageheap)
-for t in "${ops[@]}" "${ph[@]}"; do
+mapfile -t th < <(targets threads)
+for t in "${ops[@]}" "${ph[@]}" "${th[@]}"; do
   rm -rf "$out/$t.tmp"; mkdir -p "$out/$t.tmp"
 done
 # asm runs each program with the fuzz targets' heap options, not the ones a
@@ -50,7 +52,47 @@ for f in "$src"/pageheap/*.ph; do
   for t in "${ph[@]}"; do cp "$out/ph.bin" "$out/$t.tmp/$n"; done
   rm -f "$out/ph.bin"
 done
+# fuzz_threads: byte 0 = heap (Ps - 2 | lazy << 2 | legacy << 3), then the
+# binary op form (harness/OPS.md) with exact operands; selectors count from
+# the newest object in the P's view (OPS.md, "Threads"). A trailing xN
+# repeats a line N times.
+for f in "$src"/threads/*.thr; do
+  [ -e "$f" ] || continue
+  n=$(basename "$f" .thr)
+  LC_ALL=C awk '
+    function b(v) { printf "%c", v }
+    function le(v, k,  i) { for (i = 0; i < k; i++) { b(v % 256); v = int(v / 256) } }
+    function sel(s) { if (s == "nil") b(255); else if (s < 254) b(s); else { b(254); le(s, 2) } }
+    function off(v) { b(255); le(v, 4) }
+    function one() {
+      if ($1 == "heap")          { b(($2 - 2) + ($3 == "lazy") * 4 + ($4 == "legacy") * 8) }
+      else if ($1 == "proc")     { b(9); b(128 + $2) }
+      else if ($1 == "alloc")    { b(0); b(255); le($2, 4); b(253); le($3 + 0, 4) }
+      else if ($1 == "free")     { b(1); sel($2) }
+      else if ($1 == "store")    { b(2); sel($2); le($3, 2); sel($4); off(0) }
+      else if ($1 == "root")     { b(3); b($2); sel($3); off(0) }
+      else if ($1 == "setfin")   { b(4); sel($2); off($3)
+                                   if ($4 == "keep") b(0); else if ($4 == "refin") b(3)
+                                   else { split($4, r, ":"); b(2 + 4 * r[2]) } }
+      else if ($1 == "clearfin") { b(5); sel($2) }
+      else if ($1 == "gc")       { b(6) }
+      else if ($1 == "sweep")    { b(7); b($2 + 0) }
+      else if ($1 == "runfin")   { b(8) }
+      else if ($1 == "profrate") { b(10); b(255); le($2, 4) }
+      else if ($1 == "stack")    { b(11); b($2) }
+      else if ($1 == "check")    { b(12) }
+      else if ($1 == "scavenge") { b(13) }
+      else { print FILENAME ":" FNR ": unknown op " $1 > "/dev/stderr"; exit 1 }
+    }
+    { sub(/#.*/, "") }
+    /^[ \t]*$/ { next }
+    { k = 1; if ($NF ~ /^x[0-9]+$/) { k = substr($NF, 2); NF-- }
+      for (j = 0; j < k; j++) one() }
+  ' "$f" > "$out/th.bin"
+  for t in "${th[@]}"; do cp "$out/th.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/th.bin"
+done
 rm -f "$log"
-for t in "${ops[@]}" "${ph[@]}"; do
+for t in "${ops[@]}" "${ph[@]}" "${th[@]}"; do
   rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
 done
