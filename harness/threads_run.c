@@ -219,11 +219,13 @@ static opbin_ctx_t view(th_t *t, int p)
 		if (!o->freed && (o->owner == -1 || o->owner == p))
 			t->view[n++] = (int32_t)id;
 	}
+	uint64_t ptrs_used = 0;   /* the decoder's per-program pointer-word bound */
 	for (size_t id = 0; id < t->nobjs; id++) {
 		t->vsize[id] = t->obj[id].size;
 		t->vptrs[id] = t->obj[id].ptrs;
+		ptrs_used += t->obj[id].ptrs;
 	}
-	return (opbin_ctx_t){ t->view, n, t->vsize, t->vptrs };
+	return (opbin_ctx_t){ t->view, n, t->vsize, t->vptrs, ptrs_used };
 }
 
 /* Bytes an allocation may cost the heap: its block, at least a page. */
