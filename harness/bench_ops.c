@@ -52,34 +52,52 @@ static const char help[] =
 	"run until about --ops ops (default 200000) ran. Prints one line per length and the\n"
 	"ratio of the slowest to the fastest.\n";
 
-int bench_ops_main(int argc, char **argv)
+typedef struct {
+	exec_mode_t mode;
+	uint64_t seed, total;
+	char lengths[256];
+} bench_ops_opts_t;
+
+/* Returns -1 to go on, else the exit status (help, usage error). */
+static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
 {
-	exec_mode_t mode = EXEC_ONE;
-	uint64_t seed = 1, total = 200000;
-	char lengths[256] = "10,100,1000,10000";
+	*o = (bench_ops_opts_t){ .mode = EXEC_ONE, .seed = 1, .total = 200000,
+				 .lengths = "10,100,1000,10000" };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(help, stdout);
 			return 0;
 		} else if (!strcmp(a, "--mode") && v) {
-			mode = !strcmp(v, "twin") ? EXEC_TWIN_SPECIALS : !strcmp(v, "sweep") ? EXEC_TWIN_SWEEP : EXEC_ONE;
-			if (mode == EXEC_ONE && strcmp(v, "one")) {
+			o->mode = !strcmp(v, "twin") ? EXEC_TWIN_SPECIALS : !strcmp(v, "sweep") ? EXEC_TWIN_SWEEP : EXEC_ONE;
+			if (o->mode == EXEC_ONE && strcmp(v, "one")) {
 				fprintf(stderr, "bench ops: --mode is one, twin or sweep\n");
 				return 2;
 			}
 			i++;
 		} else if (!strcmp(a, "--seed") && v) {
-			seed = strtoull(v, NULL, 0); i++;
+			o->seed = strtoull(v, NULL, 0); i++;
 		} else if (!strcmp(a, "--ops") && v) {
-			total = strtoull(v, NULL, 0); i++;
+			o->total = strtoull(v, NULL, 0); i++;
 		} else if (!strcmp(a, "--lengths") && v) {
-			snprintf(lengths, sizeof lengths, "%s", v); i++;
+			snprintf(o->lengths, sizeof o->lengths, "%s", v); i++;
 		} else {
 			fprintf(stderr, "bench ops: unknown argument %s\n%s", a, help);
 			return 2;
 		}
 	}
+	return -1;
+}
+
+int bench_ops_main(int argc, char **argv)
+{
+	bench_ops_opts_t o;
+	int prc = parse_bench_ops(argc, argv, &o);
+	if (prc >= 0)
+		return prc;
+	exec_mode_t mode = o.mode;
+	uint64_t seed = o.seed, total = o.total;
+	char *lengths = o.lengths;
 	exec_config_t cfg = { .mode = mode };
 	exec_t *ex = exec_new(&cfg);
 	if (!ex)
