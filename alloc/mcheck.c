@@ -61,6 +61,9 @@
  *   mcache_tiny          a P's tiny block is not an allocated tiny slot of a
  *                        span class (2, noscan) span, or tinyoffset > 16
  *   emptyspan            the mcache placeholder can allocate
+ *   legacy_tables        a legacy finalizer table's nkey/ndead disagree with its
+ *                        slots, it is over 3/4 full, or a key is unreachable
+ *                        by lookup (mlegacy_is_valid)
  *   lazy_grow_before_reclaim  a lazy heap grew for npages while its reclaim
  *                        had freed fewer and unswept spans with no marked
  *                        object were left (recorded at the growth, mheap.c;
@@ -97,6 +100,7 @@
  *   stats_pages          heap_inuse/idle/released/sys differ from the spans
  */
 #include "alloc/internal.h"
+#include "alloc/testing.h"   /* mlegacy_is_valid */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -768,6 +772,12 @@ static void check_legacy(checker_t *k)
 			}
 		}
 	}
+	/* Then the finalizer tables' own counts, load and the reachability of
+	 * every key (resizes and rehashes happen only after tens of setfin in
+	 * one table, which unit tests alone reached before). */
+	char why[200];
+	if (!mlegacy_is_valid(h, why, sizeof why))
+		violation(k, "legacy_tables", "%s", why);
 }
 
 /* ---- stats ---- */
