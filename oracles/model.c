@@ -465,14 +465,10 @@ void model_alloc_predict(const model_t *m, int p, size_t size, size_t ptrwords,
 		o->may_nomem = true;
 }
 
-int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
-                    uint32_t stack, model_alloc_t *out)
+/* A new object record for an allocation predicted as a; its slots nil. */
+static int32_t new_obj(model_t *m, int p, size_t size, size_t ptrwords,
+                       uint32_t stack, const model_alloc_t *a)
 {
-	model_alloc_t tmp;
-	model_alloc_t *a = out ? out : &tmp;
-	model_alloc_predict(m, p, size, ptrwords, a);
-	if (a->err != ALLOC_OK)
-		return MODEL_NIL;
 	m->objs = grow(m->objs, &m->capobjs, m->nobjs + 1, sizeof *m->objs);
 	int32_t id = (int32_t)m->nobjs++;
 	model_obj_t *o = &m->objs[id];
@@ -493,6 +489,19 @@ int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
 		for (size_t i = 0; i < ptrwords; i++)
 			o->slots[i] = (model_ref_t){MODEL_NIL, 0};
 	}
+	return id;
+}
+
+int32_t model_alloc(model_t *m, int p, size_t size, size_t ptrwords,
+                    uint32_t stack, model_alloc_t *out)
+{
+	model_alloc_t tmp;
+	model_alloc_t *a = out ? out : &tmp;
+	model_alloc_predict(m, p, size, ptrwords, a);
+	if (a->err != ALLOC_OK)
+		return MODEL_NIL;
+	int32_t id = new_obj(m, p, size, ptrwords, stack, a);
+	model_obj_t *o = &m->objs[id];
 	if (a->zerobase) {
 		o->state = MODEL_ZERO;
 		o->sizeclass = -1;
@@ -764,11 +773,9 @@ static void queue_block_fins(model_t *m, int32_t b)
 	}
 }
 
-void model_gc(model_t *m, model_gc_result_t *out)
+/* Mark from the roots; returns the dangling references met. */
+static size_t model_mark(model_t *m)
 {
-	memset(out, 0, sizeof *out);
-	m->st.numgc++;
-	m->ngcfin = m->ngcfreed = 0;
 	m->marks = realloc(m->marks, m->nobjs + 1);
 	m->work = realloc(m->work, (m->nobjs + 1) * sizeof *m->work);
 	if (!m->marks || !m->work)
@@ -793,12 +800,15 @@ void model_gc(model_t *m, model_gc_result_t *out)
 		scan_block(m, m->specs[i].block, &dangling);
 	while (m->nwork > 0)
 		scan_block(m, m->work[--m->nwork], &dangling);
-	out->dangling = dangling;
+	return dangling;
+}
 
-	/* Sweep (Go's sweepLocked): an unmarked block with a finalizer special is
-	 * kept and all its finalizer specials are queued; other unmarked blocks
-	 * are freed. The live blocks in ascending id order (the queue's order),
-	 * from a copy: ending a block changes the list. */
+/* Sweep (Go's sweepLocked): an unmarked block with a finalizer special is
+ * kept and all its finalizer specials are queued; other unmarked blocks are
+ * freed. The live blocks in ascending id order (the queue's order), from a
+ * copy: ending a block changes the list. */
+static void model_sweep(model_t *m)
+{
 	size_t nsweep = m->nliveb;
 	if (nsweep) {
 		memcpy(m->work, m->liveb, nsweep * sizeof *m->work);
@@ -817,6 +827,15 @@ void model_gc(model_t *m, model_gc_result_t *out)
 	/* Go's mcache releaseAll at sweep start: every P drops its tiny block. */
 	for (int p = 0; p < HEAP_MAX_PROCS; p++)
 		m->tiny[p] = (tinyc_t){MODEL_NIL, 0};
+}
+
+void model_gc(model_t *m, model_gc_result_t *out)
+{
+	memset(out, 0, sizeof *out);
+	m->st.numgc++;
+	m->ngcfin = m->ngcfreed = 0;
+	out->dangling = model_mark(m);
+	model_sweep(m);
 	prof_publish(m);
 	if (m->ngcfin > 1)
 		qsort(m->gcfin, m->ngcfin, sizeof *m->gcfin, cmp_fin);
