@@ -15,11 +15,13 @@ build=$WORK/allocfuzz-build
 host=$WORK/allocfuzz-host
 
 # Our libraries, with the environment's flags. -Werror stays a developer
-# setting: a newer compiler's new warning must not stop the fuzzing.
+# setting: a newer compiler's new warning must not stop the fuzzing. The
+# debug asserts (lock ranks) and the span validators at hand-overs are on, as
+# in the fuzz and asan presets: OSS-Fuzz fuzzes with every check we have.
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=None \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_C_FLAGS="$CFLAGS -DALLOCFUZZ_FUZZING=1" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
-  -DAF_WERROR=OFF >/dev/null
+  -DAF_WERROR=OFF -DAF_DEBUG=ON -DAF_EXPENSIVE=ON >/dev/null
 have_target() { cmake --build "$1" --target help | grep -q "^\.\.\. $2\$"; }
 libs=()
 for l in af_harness af_oracles af_alloc; do

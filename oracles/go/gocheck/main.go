@@ -214,6 +214,11 @@ func check(progs []program, batch int) int {
 	if failed > 0 {
 		return 1
 	}
+	if total > 0 && expressible == 0 {
+		// Nothing was compared: a run that checks nothing must not pass.
+		fmt.Println("gocheck: no program was expressible in Go: nothing was compared")
+		return 1
+	}
 	return 0
 }
 
