@@ -13,7 +13,8 @@ targets() { awk -v want="$1" '!/^[ \t]*(#|$)/ && $2 == want { print $1 }' "$src/
 mapfile -t ops < <(targets ops)
 mapfile -t ph < <(targets pageheap)
 mapfile -t th < <(targets threads)
-for t in "${ops[@]}" "${ph[@]}" "${th[@]}"; do
+mapfile -t sc < <(targets sizeclass)
+for t in "${ops[@]}" "${ph[@]}" "${th[@]}" "${sc[@]}"; do
   rm -rf "$out/$t.tmp"; mkdir -p "$out/$t.tmp"
 done
 # asm runs each program with the fuzz targets' heap options, not the ones a
@@ -92,7 +93,26 @@ for f in "$src"/threads/*.thr; do
   for t in "${th[@]}"; do cp "$out/th.bin" "$out/$t.tmp/$n"; done
   rm -f "$out/th.bin"
 done
+# fuzz_sizeclass: 8-byte little-endian records ARG << 2 | MODE (one a line of
+# corpus/sizeclass/*.sc; the file's header says what each mode queries).
+for f in "$src"/sizeclass/*.sc; do
+  [ -e "$f" ] || continue
+  n=$(basename "$f" .sc)
+  LC_ALL=C awk '
+    function b(v) { printf "%c", v }
+    function le(v, k,  i) { for (i = 0; i < k; i++) { b(v % 256); v = int(v / 256) } }
+    { sub(/#.*/, "") }
+    /^[ \t]*$/ { next }
+    $1 == "small" { le($2 * 4, 8); next }
+    $1 == "roundup" { le($2 * 4 + 1, 8); next }
+    $1 == "nearmax" { le($2 * 4 + 2, 8); next }
+    $1 == "objindex" { le($2 * 4 + 3, 8); next }
+    { print FILENAME ":" FNR ": unknown query " $1 > "/dev/stderr"; exit 1 }
+  ' "$f" > "$out/sc.bin"
+  for t in "${sc[@]}"; do cp "$out/sc.bin" "$out/$t.tmp/$n"; done
+  rm -f "$out/sc.bin"
+done
 rm -f "$log"
-for t in "${ops[@]}" "${ph[@]}" "${th[@]}"; do
+for t in "${ops[@]}" "${ph[@]}" "${th[@]}" "${sc[@]}"; do
   rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
 done
