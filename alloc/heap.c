@@ -178,6 +178,7 @@ static void heap_init_gc_fields(heap_t *h)
 {
 	h->sweepgen = 0;
 	h->sweepdone = true;
+	h->sweep_active = 0;
 	h->grow_unreclaimed_npages = h->grow_dead_pages = 0;
 	h->numgc = 0;
 	h->ingc = h->inrunfin = false;

@@ -361,7 +361,12 @@ struct heap {
 	lock_t speciallock;          /* guards the special fixallocs */
 	/* GC */
 	uint32_t sweepgen;           /* see mspan.sweepgen */
-	bool sweepdone;
+	bool sweepdone;              /* the cycle's sweep is over (set by the last sweeper) */
+	/* Go 1.19's sweep.active: the sweepers at work (low bits), plus
+	 * SWEEP_DRAINED once no unswept span is left to take. The sweeper whose
+	 * end brings it to SWEEP_DRAINED alone ends the cycle (sweepdone, the
+	 * profile's publish), so no sweep still under way is left out of it. */
+	uint32_t sweep_active;
 	/* Lazy mode grew the heap for grow_unreclaimed_npages pages although the
 	 * reclaim before it freed fewer and grow_dead_pages pages of unswept,
 	 * entirely dead spans were left: Go 1.19 reclaims those first (heap
@@ -548,6 +553,11 @@ void mgcsweep_start_cycle(heap_t *h);  /* bump sweepgen; eager: sweep everything
  * heap or none is left; returns the pages freed. mheap_alloc calls it
  * without h->lock before a large allocation and when the heap cannot grow. */
 uintptr_t mgcsweep_reclaim(heap_t *h, uintptr_t npages);
+/* Go's sweep.active.begin / end around taking and sweeping unswept spans:
+ * begin is false once the cycle is drained (take nothing then). */
+#define SWEEP_DRAINED 0x80000000u
+bool mgcsweep_begin(heap_t *h);
+void mgcsweep_end(heap_t *h);
 
 /* "mlegacy.c" (legacy design) */
 void mlegacy_reset(heap_t *h);

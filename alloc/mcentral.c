@@ -69,6 +69,22 @@ static void sweep_preserving(heap_t *h, mspan_t *s)
 	}
 }
 
+/* An unswept span of c with a free slot once swept, or NULL; spans that
+ * stay full move to the swept full set. c->lock held. */
+static mspan_t *take_unswept(heap_t *h, mcentral_t *c)
+{
+	mspan_list_t *sets[2] = { partial_unswept(h, c), full_unswept(h, c) };
+	mspan_t *s;
+	for (int k = 0; k < 2; k++)
+		while ((s = list_pop(h, sets[k])) != NULL) {
+			sweep_preserving(h, s);
+			if (s->allocCount < s->nelems)
+				return s;
+			mspan_list_insert_back(h, full_swept(h, c), s);
+		}
+	return NULL;
+}
+
 /*
  * Go's cacheSpan: a span with at least one free slot for an mcache, or
  * NULL if the page heap is exhausted. The span is on no list afterwards.
@@ -82,20 +98,14 @@ mspan_t *mcentral_cache_span(heap_t *h, mcentral_t *c)
 
 	lock_acquire(&c->lock);
 	s = list_pop(h, partial_swept(h, c));
+	/* Unswept spans are taken as a registered sweeper (Go: sweep.active),
+	 * so the cycle cannot end while one of them is being swept here. */
+	if (!s && mgcsweep_begin(h)) {
+		s = take_unswept(h, c);
+		mgcsweep_end(h);
+	}
 	if (s)
 		goto havespan;
-	while ((s = list_pop(h, partial_unswept(h, c))) != NULL) {
-		sweep_preserving(h, s);
-		if (s->allocCount < s->nelems)
-			goto havespan;
-		mspan_list_insert_back(h, full_swept(h, c), s);
-	}
-	while ((s = list_pop(h, full_unswept(h, c))) != NULL) {
-		sweep_preserving(h, s);
-		if (s->allocCount < s->nelems)
-			goto havespan;
-		mspan_list_insert_back(h, full_swept(h, c), s);
-	}
 	/* mheap_alloc may sweep (reclaim) spans of this class, which return
 	 * through mcentral_free_span_locked: drop the lock meanwhile. */
 	lock_release(&c->lock);

@@ -48,6 +48,7 @@ void mgc_reset(heap_t *h)
 {
 	h->sweepgen = 0;
 	h->sweepdone = true;
+	h->sweep_active = 0;
 	h->numgc = 0;
 	h->ingc = h->inrunfin = false;
 	memset(h->roots, 0, sizeof h->roots);

@@ -164,9 +164,19 @@ bool mspan_ensure_swept(heap_t *h, mspan_t *s)
 			return false;
 		if (spg == sg || spg == sg + 3)
 			return true;
+		/* Go's ensureSwept: sweep it ourselves only as a registered
+		 * sweeper; once the cycle is drained its sweeper is at work. */
+		if (spg == sg - 2 && mgcsweep_begin(h)) {
+			bool inuse = true, took = sweep_acquire(h, s);
+			if (took)
+				inuse = mgcsweep_sweep(h, s, false);
+			mgcsweep_end(h);
+			if (took)
+				return inuse;
+			continue;
+		}
 		if (spg == sg - 2) {
-			if (sweep_acquire(h, s))
-				return mgcsweep_sweep(h, s, false);
+			sched_yield();
 			continue;
 		}
 		if (spg == sg - 1) {  /* another thread is sweeping it */
@@ -221,19 +231,49 @@ static mspan_t *next_span_for_sweep(heap_t *h)
 	return NULL;
 }
 
+/* Go 1.19's activeSweep. A sweeper that finds nothing left marks the cycle
+ * drained, but others may still be sweeping spans they took: the cycle ends
+ * (sweepdone, and the heap profile publishes its frees, Go's
+ * mProf_PostSweep) only when the last of them ends. Ending it at "nothing
+ * left" lost their frees from the published profile (found by fuzz_threads:
+ * a profile two frees short after a round of concurrent lazy sweeping). */
+bool mgcsweep_begin(heap_t *h)
+{
+	uint32_t st = __atomic_load_n(&h->sweep_active, __ATOMIC_ACQUIRE);
+	for (;;) {
+		if (st & SWEEP_DRAINED)
+			return false;
+		if (__atomic_compare_exchange_n(&h->sweep_active, &st, st + 1, false,
+		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return true;
+	}
+}
+
+void mgcsweep_end(heap_t *h)
+{
+	uint32_t was = __atomic_fetch_sub(&h->sweep_active, 1, __ATOMIC_ACQ_REL);
+	if ((was & ~SWEEP_DRAINED) == 0)
+		heap_throw(h, "sweep: end without begin (sweep_active %#x)", was);
+	if (was != (SWEEP_DRAINED | 1))
+		return;
+	__atomic_store_n(&h->sweepdone, true, __ATOMIC_RELEASE);  /* read by every P */
+	mprof_post_sweep(h);
+}
+
 static int sweepone(heap_t *h, uintptr_t *pagesfreed)
 {
+	if (!mgcsweep_begin(h))
+		return 0;
 	mspan_t *s = next_span_for_sweep(h);
-	uintptr_t npages;
-
 	if (s == NULL) {
-		__atomic_store_n(&h->sweepdone, true, __ATOMIC_RELAXED);  /* read by every P */
-		mprof_post_sweep(h);
+		__atomic_fetch_or(&h->sweep_active, SWEEP_DRAINED, __ATOMIC_ACQ_REL);
+		mgcsweep_end(h);
 		return 0;
 	}
-	npages = s->npages;
+	uintptr_t npages = s->npages;
 	if (!mgcsweep_sweep(h, s, false) && pagesfreed)
 		*pagesfreed += npages;
+	mgcsweep_end(h);
 	return 1;
 }
 
@@ -264,6 +304,7 @@ void mgcsweep_start_cycle(heap_t *h)
 {
 	__atomic_store_n(&h->sweepgen, h->sweepgen + 2, __ATOMIC_RELEASE);
 	h->sweepdone = false;
+	h->sweep_active = 0;   /* the world is stopped: no sweeper is at work */
 	if (h->cfg.sweep == HEAP_SWEEP_EAGER)
 		heap_finish_sweep(h);
 }
