@@ -32,12 +32,22 @@ for f in "$src"/scenarios/*.ops; do
   for t in "${ops[@]}"; do cp "$out/$n.bin" "$out/$t.tmp/$n"; done
   rm -f "$out/$n.bin"
 done
+# encode_each DIR EXT AWKPROG TARGET...: each corpus/DIR/*.EXT through the
+# awk encoder AWKPROG into the seed dir of every TARGET.
+encode_each() {
+  local dir=$1 ext=$2 prog=$3 f n t; shift 3
+  for f in "$src/$dir"/*."$ext"; do
+    [ -e "$f" ] || continue
+    n=$(basename "$f" ."$ext")
+    LC_ALL=C awk "$prog" "$f" > "$out/seed.bin"
+    for t in "$@"; do cp "$out/seed.bin" "$out/$t.tmp/$n"; done
+    rm -f "$out/seed.bin"
+  done
+}
 # fuzz_pageheap: byte 0 = heap; then op bytes as harness/fuzz_pageheap.c
 # decodes them (alloc: 0, then N-1 < 64 as one byte, else 0x80|0xc0 + N-1
 # big-endian; free I: 1 I; scavenge: 2; freelast: 3).
-for f in "$src"/pageheap/*.ph; do
-  n=$(basename "$f" .ph)
-  LC_ALL=C awk '
+encode_each pageheap ph '
     function b(v) { printf "%c", v }
     /^[ \t]*(#|$)/ { next }
     $1 == "heap"     { b($2); next }
@@ -49,18 +59,12 @@ for f in "$src"/pageheap/*.ph; do
     $1 == "scavenge" { b(2); next }
     $1 == "freelast" { b(3); next }
     { print FILENAME ":" NR ": unknown op " $1 > "/dev/stderr"; exit 1 }
-  ' "$f" > "$out/ph.bin"
-  for t in "${ph[@]}"; do cp "$out/ph.bin" "$out/$t.tmp/$n"; done
-  rm -f "$out/ph.bin"
-done
+  ' "${ph[@]}"
 # fuzz_threads: byte 0 = heap (Ps - 2 | lazy << 2 | legacy << 3), then the
 # binary op form (harness/OPS.md) with exact operands; selectors count from
 # the newest object in the P's view (OPS.md, "Threads"). A trailing xN
 # repeats a line N times.
-for f in "$src"/threads/*.thr; do
-  [ -e "$f" ] || continue
-  n=$(basename "$f" .thr)
-  LC_ALL=C awk '
+encode_each threads thr '
     function b(v) { printf "%c", v }
     function le(v, k,  i) { for (i = 0; i < k; i++) { b(v % 256); v = int(v / 256) } }
     function sel(s) { if (s == "nil") b(255); else if (s < 254) b(s); else { b(254); le(s, 2) } }
@@ -89,16 +93,10 @@ for f in "$src"/threads/*.thr; do
     /^[ \t]*$/ { next }
     { k = 1; if ($NF ~ /^x[0-9]+$/) { k = substr($NF, 2); NF-- }
       for (j = 0; j < k; j++) one() }
-  ' "$f" > "$out/th.bin"
-  for t in "${th[@]}"; do cp "$out/th.bin" "$out/$t.tmp/$n"; done
-  rm -f "$out/th.bin"
-done
+  ' "${th[@]}"
 # fuzz_sizeclass: 8-byte little-endian records ARG << 2 | MODE (one a line of
 # corpus/sizeclass/*.sc; the file's header says what each mode queries).
-for f in "$src"/sizeclass/*.sc; do
-  [ -e "$f" ] || continue
-  n=$(basename "$f" .sc)
-  LC_ALL=C awk '
+encode_each sizeclass sc '
     function b(v) { printf "%c", v }
     function le(v, k,  i) { for (i = 0; i < k; i++) { b(v % 256); v = int(v / 256) } }
     { sub(/#.*/, "") }
@@ -108,10 +106,7 @@ for f in "$src"/sizeclass/*.sc; do
     $1 == "nearmax" { le($2 * 4 + 2, 8); next }
     $1 == "objindex" { le($2 * 4 + 3, 8); next }
     { print FILENAME ":" FNR ": unknown query " $1 > "/dev/stderr"; exit 1 }
-  ' "$f" > "$out/sc.bin"
-  for t in "${sc[@]}"; do cp "$out/sc.bin" "$out/$t.tmp/$n"; done
-  rm -f "$out/sc.bin"
-done
+  ' "${sc[@]}"
 rm -f "$log"
 for t in "${ops[@]}" "${ph[@]}" "${th[@]}" "${sc[@]}"; do
   rm -rf "$out/$t"; mv "$out/$t.tmp" "$out/$t"
