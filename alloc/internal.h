@@ -119,6 +119,17 @@ void heap_throw(heap_t *h, const char *fmt, ...)
 #endif
 #define af_assert_span_valid(h, s, where) \
 	do { if (AF_EXPENSIVE) mspan_assert_valid((h), (s), (where)); } while (0)
+/* The same for a cached span, which other Ps may be freeing into: every
+ * explicit free holds the span's mcentral lock, so under it the validator
+ * sees no free half done (allocCount and the bit change in two steps). */
+#define af_assert_span_valid_central(h, c, s, where) \
+	do { \
+		if (AF_EXPENSIVE) { \
+			lock_acquire(&(c)->lock); \
+			mspan_assert_valid((h), (s), (where)); \
+			lock_release(&(c)->lock); \
+		} \
+	} while (0)
 
 /* ---- ASan: the heap poisons its own free memory ---- */
 #if defined(__SANITIZE_ADDRESS__)

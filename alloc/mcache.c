@@ -61,7 +61,7 @@ void mcache_refill(heap_t *h, mcache_t *c, spanclass_t sc)
 		           n, s->nelems);
 	__atomic_store_n(&s->cachedby, (int8_t)mcache_p(h, c), __ATOMIC_RELAXED);
 	c->alloc[sc] = s;
-	af_assert_span_valid(h, s, "mcache_refill");
+	af_assert_span_valid_central(h, central, s, "mcache_refill");
 }
 
 /* Go's releaseAll (called when a GC starts, and by heap_reset users):

@@ -139,7 +139,7 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 
 	if (s == &h->emptyspan)
 		heap_throw(h, "mcentral_uncache_span: uncaching the empty span");
-	af_assert_span_valid(h, s, "mcentral_uncache_span");
+	af_assert_span_valid_central(h, c, s, "mcentral_uncache_span");
 	__atomic_store_n(&s->cachedby, (int8_t)-1, __ATOMIC_RELAXED);
 	if (s->sweepgen == sg + 1) {
 		/* Cached before this sweep began: ours to sweep, and the sweep

@@ -112,9 +112,11 @@ bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
 	mspan_reset_alloc_cache(s);
 	if (nfreed)
 		s->needzero = 1;
-	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
-	if (!s->large || nalloc != 0)   /* an emptied large span goes to mheap_free, which checks it */
+	/* Checked while still sg-1: once swept, explicit frees on other Ps may
+	 * change it (an emptied large span goes to mheap_free, which checks it). */
+	if (!s->large || nalloc != 0)
 		af_assert_span_valid(h, s, "sweep");
+	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
 
 	if (s->large) {
 		if (nalloc != 0)
