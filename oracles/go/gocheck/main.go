@@ -141,7 +141,50 @@ func load(path string) []program {
 		}
 		data = out
 	}
-	return []program{{id: path, origin: path, text: string(data)}}
+	return []program{{id: path, origin: path, text: expandRepeats(string(data))}}
+}
+
+// expandRepeats writes out the text form's `repeat N { ... }` blocks
+// (harness/OPS.md: nested, each the lines up to its matching `}`, N times)
+// as the lines they stand for: the oracle reads plain ops, and the shrinker
+// then drops single ops. A malformed block is left as it is, for allocfuzz
+// to report as an input error (counted as invalid).
+func expandRepeats(text string) string {
+	lines := strings.Split(text, "\n")
+	out, next, brace, ok := expandBlock(lines, 0)
+	if !ok || brace || next != len(lines) || len(out) > 1000000 {
+		return text
+	}
+	return strings.Join(out, "\n")
+}
+
+// expandBlock expands lines[i:] up to the end, or up to an unmatched `}`
+// (brace true; next is the index after it).
+func expandBlock(lines []string, i int) (out []string, next int, brace, ok bool) {
+	for i < len(lines) {
+		w := strings.Fields(strings.SplitN(lines[i], "#", 2)[0])
+		switch {
+		case len(w) == 1 && w[0] == "}":
+			return out, i + 1, true, true
+		case len(w) == 3 && w[0] == "repeat" && w[2] == "{":
+			n, err := strconv.Atoi(w[1])
+			if err != nil || n < 1 || n > 100000 {
+				return nil, 0, false, false
+			}
+			body, after, closed, ok := expandBlock(lines, i+1)
+			if !ok || !closed {
+				return nil, 0, false, false
+			}
+			for k := 0; k < n && len(out) <= 1000000; k++ {
+				out = append(out, body...)
+			}
+			i = after
+		default:
+			out = append(out, lines[i])
+			i++
+		}
+	}
+	return out, i, false, true
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
