@@ -256,6 +256,17 @@ static void print_profile(exec_t *ex, size_t opindex, void *ctx)
 	if (opindex >= pl->prog->nops || pl->prog->ops[opindex].code != OP_GC)
 		return;
 	heap_profile(exec_heap(ex, 0), sum_bucket, &t);
+	/* heap_profile finishes a lazy sweep: do it in a twin's other heap too,
+	 * or the two heaps leave lockstep (the next span comes from a sweep in
+	 * one and from the free pages in the other). Its totals must agree. */
+	heap_t *h;
+	for (int lane = 1; (h = exec_heap(ex, lane)) != NULL; lane++) {
+		heap_bucket_t u = { 0 };
+		heap_profile(h, sum_bucket, &u);
+		if (u.allocs != t.allocs || u.alloc_bytes != t.alloc_bytes ||
+		    u.frees != t.frees || u.free_bytes != t.free_bytes)
+			printf("gc %u profile: heap %d differs from heap 0\n", pl->ngc + 1, lane);
+	}
 	printf("gc %u profile: allocs %llu %llu frees %llu %llu\n", ++pl->ngc,
 	       (unsigned long long)t.allocs, (unsigned long long)t.alloc_bytes,
 	       (unsigned long long)t.frees, (unsigned long long)t.free_bytes);
