@@ -58,11 +58,20 @@ typedef struct heap_config {
 	uint64_t seed;              /* seed of the profiling sampler (deterministic) */
 	heap_throw_hook_t throw_hook; /* NULL: print to stderr and abort() */
 	void *throw_ctx;
+	/* The caller reports every write it makes to heap memory (heap_note_write).
+	 * heap_reset then zeroes exactly those ranges and the pages it keeps are
+	 * as a fresh heap's: zero, and not needzero. Without it kept pages are
+	 * dirty and needzero (zeroed where reused). */
+	bool log_writes;
 } heap_config_t;
 
 alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out);
 /* Back to the state heap_new left, in time proportional to what was touched. */
 void heap_reset(heap_t *h);
+/* log_writes: [p, p+n) of heap memory was written by the caller. NOT_IN_HEAP
+ * if the range is not inside the heap's committed pages; a no-op without
+ * log_writes. */
+alloc_err_t heap_note_write(heap_t *h, const void *p, size_t n);
 void heap_destroy(heap_t *h);
 const heap_config_t *heap_config(const heap_t *h);
 

@@ -262,10 +262,43 @@ void heap_reset(heap_t *h)
 		heap_throw(h, "heap_reset: out of memory re-creating the mcaches");
 }
 
+/* Beyond this many separate ranges reset zeroes all it handed out. The
+ * executor writes a few ranges per object (sampled fills of large ones). */
+#define WLOG_MAX ((size_t)1 << 16)
+
+alloc_err_t heap_note_write(heap_t *h, const void *p, size_t n)
+{
+	uintptr_t lo = (uintptr_t)p, hi = lo + n;
+	if (!h->cfg.log_writes || n == 0)
+		return ALLOC_OK;
+	if (lo < h->arena_start || hi < lo || hi > h->arena_used)
+		return ALLOC_ERR_NOT_IN_HEAP;
+	struct wrange *last = h->nwlog ? &h->wlog[h->nwlog - 1] : NULL;
+	if (last && lo <= last->hi && hi >= last->lo) {   /* touches the last one */
+		last->lo = lo < last->lo ? lo : last->lo;
+		last->hi = hi > last->hi ? hi : last->hi;
+		return ALLOC_OK;
+	}
+	if (h->wlog_lost)
+		return ALLOC_OK;
+	if (h->nwlog == h->capwlog) {
+		size_t cap = h->capwlog ? 2 * h->capwlog : 256;
+		struct wrange *w = cap <= WLOG_MAX ? realloc(h->wlog, cap * sizeof *w) : NULL;
+		if (!w) {
+			h->wlog_lost = true;
+			return ALLOC_OK;
+		}
+		h->wlog = w, h->capwlog = cap;
+	}
+	h->wlog[h->nwlog++] = (struct wrange){ lo, hi };
+	return ALLOC_OK;
+}
+
 void heap_destroy(heap_t *h)
 {
 	if (!h)
 		return;
+	free(h->wlog);
 	mcheck_destroy(h);
 	mheap_destroy(h);
 	persistent_destroy(&h->persistent);

@@ -406,6 +406,12 @@ struct heap {
 	/* stats (Go's memstats + consistent heapStats) */
 	heap_stats_t stats;
 	struct mcheck_scratch *check; /* mcheck.c scratch, lazily allocated */
+	/* cfg.log_writes: what the caller wrote since the last reset, merged
+	 * where ranges touch; wlog_lost: more than WLOG_MAX ranges, so reset
+	 * zeroes everything handed out instead (heap.c) */
+	struct wrange { uintptr_t lo, hi; } *wlog;
+	size_t nwlog, capwlog;
+	bool wlog_lost;
 };
 
 /* ---- cross-file prototypes, by defining file ---- */

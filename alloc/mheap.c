@@ -31,6 +31,8 @@
 // in again; only heap_scavenge (or a run past the bound) gives memory back.
 #include "alloc/internal.h"
 
+#include <stdlib.h>
+
 static inline uintptr_t span_bytes(const mspan_t *s) { return s->npages << PAGE_SHIFT; }
 static inline uintptr_t span_end(const mspan_t *s) { return s->startaddr + span_bytes(s); }
 
@@ -428,6 +430,47 @@ static uint64_t scavenge_list_locked(heap_t *h, mspan_list_t *l)
 	return released;
 }
 
+static int wrange_cmp(const void *a, const void *b)
+{
+	const struct wrange *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* log_writes: released pages read zero, so the writes logged inside them
+ * need no zeroing at reset (which would fault the pages in again). A range
+ * only partly inside a released run is kept. */
+static void scavenge_forget_writes_locked(heap_t *h)
+{
+	size_t nrel = 0;
+	for (int n = 1; n <= FREE_LIST_PAGES; n++)
+		for (mspan_t *s = (n < FREE_LIST_PAGES ? &h->free[n] : &h->freelarge)->first; s; s = s->next)
+			nrel++;
+	struct wrange *rel = nrel ? malloc(nrel * sizeof *rel) : NULL;
+	if (!rel)
+		return;   /* zeroing a released page at reset is only slower */
+	size_t k = 0;
+	for (int n = 1; n <= FREE_LIST_PAGES; n++)
+		for (mspan_t *s = (n < FREE_LIST_PAGES ? &h->free[n] : &h->freelarge)->first; s; s = s->next)
+			rel[k++] = (struct wrange){ s->startaddr, span_end(s) };
+	qsort(rel, nrel, sizeof *rel, wrange_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < h->nwlog; i++) {
+		struct wrange w = h->wlog[i];
+		size_t lo = 0, hi = nrel;   /* the last run starting at or below w.lo */
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (rel[mid].lo <= w.lo)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (!(rel[lo].lo <= w.lo && w.hi <= rel[lo].hi))
+			h->wlog[kept++] = w;
+	}
+	h->nwlog = kept;
+	free(rel);
+}
+
 size_t mheap_scavenge_all(heap_t *h)
 {
 	lock_acquire(&h->lock);
@@ -436,6 +479,8 @@ size_t mheap_scavenge_all(heap_t *h)
 		released += scavenge_list_locked(h, &h->free[n]);
 	released += scavenge_list_locked(h, &h->freelarge);
 	h->stats.heap_released += released;
+	if (released && h->nwlog)
+		scavenge_forget_writes_locked(h);
 	lock_release(&h->lock);
 	return (size_t)released;
 }
@@ -472,13 +517,35 @@ bool mheap_init(heap_t *h)
  * see, touching only what the last run used: the span map and bitmaps are
  * cleared where they were written, the arena metadata mappings stay (in
  * arena_maps), and the pages are kept or given back (RESET_KEEP_MAX). */
+/* log_writes: what the caller wrote is all that is not zero (the allocator
+ * itself writes only zeros into the arena), so zeroing it leaves the pages as
+ * a fresh heap's. Without a complete log, everything handed out is zeroed. */
+static void mheap_zero_writes(heap_t *h, uintptr_t dirty_end)
+{
+	if (h->wlog_lost) {
+		UNPOISON((void *)h->arena_start, dirty_end - h->arena_start);
+		memset((void *)h->arena_start, 0, dirty_end - h->arena_start);
+	} else {
+		for (size_t i = 0; i < h->nwlog; i++) {
+			UNPOISON((void *)h->wlog[i].lo, h->wlog[i].hi - h->wlog[i].lo);
+			memset((void *)h->wlog[i].lo, 0, h->wlog[i].hi - h->wlog[i].lo);
+		}
+	}
+	h->arena_dirty = h->arena_start;
+}
+
 void mheap_reset(heap_t *h)
 {
 	uintptr_t dirty_end = h->arena_hwm > h->arena_dirty ? h->arena_hwm : h->arena_dirty;
 	uintptr_t mapped = h->arena_mapped - h->arena_start;
 	if (mapped <= RESET_KEEP_MAX) {
-		POISON((void *)h->arena_start, mapped);   /* all of it free again */
-		h->arena_dirty = dirty_end;
+		if (h->cfg.log_writes)
+			mheap_zero_writes(h, dirty_end);
+		else
+			h->arena_dirty = dirty_end;
+		/* All of it free again. Above dirty_end nothing was handed out
+		 * since it was poisoned (by mheap_grow or an earlier reset). */
+		POISON((void *)h->arena_start, dirty_end - h->arena_start);
 	} else {
 		UNPOISON((void *)h->arena_start, mapped);
 		if (dirty_end > h->arena_start)
@@ -501,6 +568,8 @@ void mheap_reset(heap_t *h)
 		h->stats.other_sys -= sizeof(heaparena_t);
 	}
 	mheap_lists_init(h);
+	h->nwlog = 0;
+	h->wlog_lost = false;
 	h->arena_used = h->arena_hwm = h->arena_start;
 	h->stats.heap_sys = h->stats.heap_inuse = h->stats.heap_idle = h->stats.heap_released = 0;
 }

@@ -56,6 +56,7 @@ static bool lane_open(exec_t *ex, lane_t *l, heap_sweep_mode_t sw, heap_specials
 		.cap_bytes = ex->cfg.cap_bytes, .nprocs = ex->cfg.nprocs, .sweep = sw,
 		.specials = sp, .profrate = ex->cfg.profrate, .seed = 1,
 		.throw_hook = throw_hook, .throw_ctx = ex,
+		.log_writes = true,   /* every write is the executor's: a reset heap is a fresh one */
 	};
 	alloc_err_t e = heap_new(&l->hcfg, &l->h);
 	if (e != ALLOC_OK) {

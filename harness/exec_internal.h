@@ -175,8 +175,8 @@ void report_throw_stack(const exec_t *ex, FILE *f);
 void input_error(exec_t *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* "exec_check.c" */
-enum walk { W_FILL, W_PATTERN, W_ZERO };
-size_t walk(uint8_t *p, int32_t id, size_t from, size_t size, enum walk w);
+enum walk { W_ZERO_FILL, W_PATTERN, W_ZERO };
+size_t walk(heap_t *h, uint8_t *p, int32_t id, size_t from, size_t size, enum walk w);
 bool check_found(exec_t *ex, lane_t *l, int32_t mid);
 void check_objects(exec_t *ex, lane_t *l, bool full);
 void observe(exec_t *ex, lane_t *l);

@@ -162,13 +162,14 @@ static void alloc_verify(exec_t *ex, lane_t *l, int32_t pid, int32_t mid, const 
 	if (!check_found(ex, l, mid))
 		return;
 	uint8_t *p = (uint8_t *)a;
-	size_t nz = walk(p, mid, 0, size, W_ZERO);
+	size_t from = ptrs * OP_WORD_BYTES, nz = walk(l->h, p, mid, 0, from, W_ZERO);
+	if (nz == from)   /* the pattern goes where the zero check passed */
+		nz = walk(l->h, p, mid, from, size, W_ZERO_FILL);
 	if (nz != size) {
 		differ(ex, l, "byte %zu of new %s (%llu bytes) is %#x, not zero", nz,
 		       pname(ex, pid, tmp), (unsigned long long)size, p[nz]);
 		return;
 	}
-	walk(p, mid, ptrs * OP_WORD_BYTES, size, W_FILL);
 	amap_put(&l->map, a, mid);
 }
 
@@ -288,7 +289,9 @@ static void op_store(exec_t *ex, const op_t *op)
 	}
 	FOR_LANES(ex, l) {
 		uintptr_t v = ref_addr(l, r);
-		memcpy((void *)(l->addr[mid] + op->a * OP_WORD_BYTES), &v, sizeof v);
+		void *slot = (void *)(l->addr[mid] + op->a * OP_WORD_BYTES);
+		memcpy(slot, &v, sizeof v);
+		heap_note_write(l->h, slot, sizeof v);
 	}
 	ref_dec(ex, old);
 	ref_inc(ex, r);
