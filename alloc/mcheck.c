@@ -105,17 +105,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Scratch kept across checks (sized by the largest heap seen). */
-struct mcheck_scratch {
-	mspan_t **spans;        /* spans of the map, in address order */
-	mspan_t **byptr;        /* the same, sorted by record pointer (lookups) */
-	size_t nspans, cap;
-	bucket_t **buckets;     /* profile buckets, sorted by address */
-	uint64_t *bucket_live;  /* profile specials per bucket */
-	size_t nbuckets;
-	uintptr_t *legacy;      /* legacy mode: object bases named by a record, sorted */
-	size_t nlegacy, lcap;
-};
 #define MAX_BUCKETS ((size_t)1 << 24)
 
 /* Lists, numbered so claims can be counted: free[0..127], freelarge, large,
@@ -126,6 +115,8 @@ enum {
 	L_CENTRAL,
 	L_COUNT = L_CENTRAL + NUM_SPAN_CLASSES * 4,
 };
+
+struct mcheck_scratch;
 
 typedef struct checker {
 	heap_t *h;
@@ -140,6 +131,20 @@ typedef struct checker {
 	uint64_t nfinspecials, nprofspecials;
 	bool legacy_oom;
 } checker_t;
+
+/* Scratch kept across checks (sized by the largest heap seen). */
+struct mcheck_scratch {
+	mspan_t **spans;        /* spans of the map, in address order */
+	mspan_t **byptr;        /* the same, sorted by record pointer (lookups) */
+	size_t nspans, cap;
+	bucket_t **buckets;     /* profile buckets, sorted by address */
+	uint64_t *bucket_live;  /* profile specials per bucket */
+	size_t nbuckets;
+	uintptr_t *legacy;      /* legacy mode: object bases named by a record, sorted */
+	size_t nlegacy, lcap;
+	size_t capbuckets;
+	checker_t k;            /* the check's state: no allocation per check */
+};
 
 static void violation(checker_t *k, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -575,15 +580,19 @@ static void collect_buckets(checker_t *k)
 	size_t n = 0;
 	for (bucket_t *b = k->h->buckets; b && n <= MAX_BUCKETS; b = b->allnext)
 		n++;
-	free(sc->buckets);
-	free(sc->bucket_live);
-	sc->buckets = calloc(n + 1, sizeof *sc->buckets);
-	sc->bucket_live = calloc(n + 1, sizeof *sc->bucket_live);
 	sc->nbuckets = 0;
-	if (!sc->buckets || !sc->bucket_live) {
-		violation(k, "profile_bucket", "checker out of memory for %zu buckets", n);
-		return;
+	if (n + 1 > sc->capbuckets) {
+		free(sc->buckets);
+		free(sc->bucket_live);
+		sc->buckets = malloc((n + 1) * sizeof *sc->buckets);
+		sc->bucket_live = malloc((n + 1) * sizeof *sc->bucket_live);
+		sc->capbuckets = sc->buckets && sc->bucket_live ? n + 1 : 0;
+		if (!sc->capbuckets) {
+			violation(k, "profile_bucket", "checker out of memory for %zu buckets", n);
+			return;
+		}
 	}
+	memset(sc->bucket_live, 0, (n + 1) * sizeof *sc->bucket_live);
 	for (bucket_t *b = k->h->buckets; b && sc->nbuckets < n; b = b->allnext)
 		sc->buckets[sc->nbuckets++] = b;
 	qsort(sc->buckets, sc->nbuckets, sizeof *sc->buckets, ptr_cmp);
@@ -893,17 +902,17 @@ void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where)
 
 size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
 {
-	checker_t *k = calloc(1, sizeof *k);
 	if (!h->check)
 		h->check = calloc(1, sizeof *h->check);
-	if (!k || !h->check) {
-		free(k);
+	if (!h->check) {
 		if (max) {
 			snprintf(out[0].invariant, sizeof out[0].invariant, "committed_range");
 			snprintf(out[0].detail, sizeof out[0].detail, "checker out of memory");
 		}
 		return 1;
 	}
+	checker_t *k = &h->check->k;
+	memset(k, 0, sizeof *k);
 	k->h = h, k->out = out, k->max = max, k->sc = h->check;
 	check_span_map(k);
 	if (k->nviol == 0 || k->sc->nspans > 0) {
@@ -931,9 +940,7 @@ size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
 			          "(Go 1.19 mheap.alloc reclaims npages first)",
 			          (unsigned long)h->grow_unreclaimed_npages, (unsigned long)h->grow_dead_pages);
 	}
-	size_t n = k->nviol;
-	free(k);
-	return n;
+	return k->nviol;
 }
 
 alloc_err_t heap_check(heap_t *h, heap_check_report_t *rep)
