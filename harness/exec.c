@@ -77,6 +77,7 @@ static void lane_close(lane_t *l)
 	free(l->dead);
 	free(l->fins);
 	free(l->bk);
+	free(l->fresh);
 }
 
 exec_t *exec_new(const exec_config_t *cfg)
@@ -160,7 +161,8 @@ static void exec_reset(exec_t *ex, const program_t *prog)
 			heap_reset(l->h);
 		}
 		amap_clear(&l->map);
-		l->ndead = 0;
+		l->ndead = l->nfresh = 0;
+		l->ncontent = 0;
 		l->broken = false;
 	}
 	model_reset(ex->m);

@@ -44,6 +44,12 @@ typedef struct exec_config {
 typedef struct exec exec_t;
 
 /* NULL with a message on stderr if a heap or the model cannot be created. */
+/* Every this many content checks of a lane (and at the end of the input)
+ * every live object's memory is checked against its pattern; in between only
+ * the objects whose block overlaps a block handed out since the last check
+ * (exec_check.c says why that is all that can change). */
+#define EXEC_CONTENT_FULL_EVERY 8
+
 exec_t *exec_new(const exec_config_t *cfg);
 void exec_destroy(exec_t *ex);
 

@@ -65,6 +65,9 @@ typedef struct lane {
 	size_t nfins, capfins;
 	heap_bucket_t *bk;      /* profile buckets (scratch) */
 	size_t nbk, capbk;
+	range_t *fresh;         /* blocks handed out since the last content check */
+	size_t nfresh, capfresh;
+	uint32_t ncontent;      /* content checks in this input (EXEC_CONTENT_FULL_EVERY) */
 	bool broken;            /* keep_going: differed; no longer run */
 	bool rebuild;           /* threw: heap must be rebuilt before reuse */
 } lane_t;
@@ -179,6 +182,7 @@ enum walk { W_ZERO_FILL, W_PATTERN, W_ZERO };
 size_t walk(heap_t *h, uint8_t *p, int32_t id, size_t from, size_t size, enum walk w);
 bool check_found(exec_t *ex, lane_t *l, int32_t mid);
 void check_objects(exec_t *ex, lane_t *l, bool full);
+void note_fresh(lane_t *l, uintptr_t lo, uintptr_t hi);
 void observe(exec_t *ex, lane_t *l);
 
 /* "exec_ops.c" */

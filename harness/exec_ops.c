@@ -209,8 +209,11 @@ static void op_alloc(exec_t *ex, const op_t *op)
 		return;
 	}
 	new_mobj(ex, pid, mid);
+	const model_obj_t *o = mobj(ex, mid);
 	FOR_LANES(ex, l) {
 		l->addr[mid] = (uintptr_t)ptr[lane_index(ex, l)];
+		if (!out.zerobase)   /* the block the heap zeroed and the executor fills */
+			note_fresh(l, l->addr[mid] - o->boff, l->addr[mid] - o->boff + o->elemsize);
 		alloc_verify(ex, l, pid, mid, &out, op->a, op->b);
 	}
 	alloc_result(ex, pid, &out, ptr);

@@ -9,6 +9,7 @@
 #define AF_WHITEBOX
 #include "alloc/testing.h"
 #include "tests/t.h"
+#include "tests/exec_hook_t.h"
 
 #include <string.h>
 
@@ -53,20 +54,7 @@ static void corrupt(exec_t *ex, size_t opindex, void *ctx)
 
 static const char *run(int what, exec_status_t *st)
 {
-	static char report[4096];
-	exec_config_t cfg = { .mode = EXEC_ONE };
-	exec_t *ex = exec_new(&cfg);
-	REQUIRE(ex);
-	exec_set_op_hook(ex, corrupt, &what);
-	program_t p;
-	program_init(&p);
-	ops_error_t err;
-	REQUIRE(ops_parse_text(prog_text, sizeof prog_text - 1, &p, &err));
-	*st = exec_run_program(ex, &p, NULL);
-	snprintf(report, sizeof report, "%s", exec_report(ex));
-	program_free(&p);
-	exec_destroy(ex);
-	return report;
+	return run_with_hook(prog_text, sizeof prog_text - 1, corrupt, &what, st);
 }
 
 int main(void)
