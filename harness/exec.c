@@ -308,6 +308,10 @@ int exec_fuzz_one(exec_mode_t mode, const uint8_t *data, size_t n)
 	static exec_t *ex[EXEC_MODEL_ONLY + 1];
 	if (!ex[mode]) {
 		exec_config_t cfg = { .mode = mode };
+		/* A campaign may start every input at one profile rate (the
+		 * sampling oracle's false-alarm campaign); inputs still change it. */
+		const char *rate = getenv("AF_PROFRATE");
+		cfg.profrate = rate ? strtoll(rate, NULL, 0) : 0;
 		ex[mode] = exec_new(&cfg);
 		if (!ex[mode])
 			abort();

@@ -3,6 +3,25 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* Process-wide counts, for campaigns that must say how many checks ran
+ * against the false-alarm bound (printed at exit when AF_SAMP_STATS is set;
+ * never part of a trace). */
+static uint64_t total_checks, total_tests;
+
+void samp_totals(uint64_t *checks, uint64_t *tests)
+{
+	*checks = total_checks;
+	*tests = total_tests;
+}
+
+__attribute__((destructor)) static void print_totals(void)
+{
+	if (getenv("AF_SAMP_STATS"))
+		fprintf(stderr, "sampling oracle: %llu checks in %llu inputs (false-alarm bound %g per input)\n",
+		        (unsigned long long)total_checks, (unsigned long long)total_tests, SAMP_ALPHA);
+}
 
 #define PI2 (3.14159265358979323846 * 3.14159265358979323846)
 
@@ -114,6 +133,8 @@ bool samp_check(samp_test_t *t, uint64_t k, char *why, size_t whylen)
 	if (t->n != t->checked_n) {
 		t->checked_n = t->n;
 		t->nchecks++;
+		total_checks++;
+		total_tests += t->nchecks == 1;
 	}
 	double j = t->nchecks ? t->nchecks : 1;
 	double budget = log(SAMP_ALPHA / 2 * 6 / PI2) - 2 * log(j);
