@@ -3,7 +3,9 @@
  * record: every mutant differs from its parent in at most one record that
  * was not already in the parent (insert, tweak), every splice is made of
  * its parents' records, outputs respect the size limit, the same seed gives
- * the same mutant, and mutants do differ from their parents.
+ * the same mutant, and mutants do differ from their parents. Some mutants
+ * change only a REPEAT header (a new one, or a count or len scaled) and so
+ * run many more or fewer ops from the same records.
  */
 #include "harness/mutator.c"
 #include "tests/t.h"
@@ -35,6 +37,18 @@ static bool has_record(const uint8_t *d, size_t n, const uint8_t *rec, size_t le
 	return false;
 }
 
+/* Ops the decoder runs for d (REPEAT blocks expanded). */
+static size_t run_length(const uint8_t *d, size_t n)
+{
+	opbin_iter_t it;
+	opbin_raw_t raw;
+	size_t k = 0;
+	opbin_iter_init(&it, d, n, 0);
+	while (opbin_next(&it, &raw))
+		k++;
+	return k;
+}
+
 /* Records of out that occur in neither parent. */
 static size_t foreign_records(const uint8_t *out, size_t n, const uint8_t *a, size_t na,
                               const uint8_t *b, size_t nb)
@@ -64,7 +78,7 @@ int main(void)
 	}
 	CHECK(op_mutations());  /* this binary links ops_bin.c */
 
-	size_t changed = 0, total = 0, grew = 0, shrank = 0;
+	size_t changed = 0, total = 0, grew = 0, shrank = 0, rescaled = 0;
 	for (int p = 0; p < NPROG; p++) {
 		for (unsigned seed = 1; seed <= NSEED / NPROG * 10; seed++) {
 			memcpy(buf, prog[p], len[p]);
@@ -78,10 +92,22 @@ int main(void)
 			changed += n != len[p] || memcmp(buf, prog[p], n);
 			grew += n > len[p];
 			shrank += n < len[p];
+			/* one foreign record, a REPEAT header, and at least 8 ops more or fewer */
+			size_t before = run_length(prog[p], len[p]), after = run_length(buf, n);
+			if (foreign_records(buf, n, prog[p], len[p], NULL, 0) == 1 &&
+			    (after > before + 8 || after + 8 < before)) {
+				opbin_rec_t recs[MAX_RECS];
+				size_t nr = opbin_split(buf, n, recs, MAX_RECS);
+				for (size_t i = 0; i < nr && i < MAX_RECS; i++)
+					if (!has_record(prog[p], len[p], buf + recs[i].off, recs[i].len))
+						rescaled += opbin_is_repeat(buf + recs[i].off, recs[i].len);
+			}
 		}
 	}
 	CHECK(changed * 10 >= total * 9);  /* at least 90% of mutants differ */
 	CHECK(grew > 0 && shrank > 0);
+	CHECK(rescaled * 50 >= total);  /* REPEAT mutations: at least 2% of mutants */
+	fprintf(stderr, "%zu mutants, %zu changed, %zu rescaled by a REPEAT header\n", total, changed, rescaled);
 
 	for (int p = 0; p + 1 < NPROG; p++) {
 		for (unsigned seed = 1; seed <= 20; seed++) {
