@@ -208,7 +208,7 @@ const char *opbin_layout(op_code_t c);
  * OPBIN_REPEAT_OPS records and OPBIN_REPEAT_HEAVY whole-heap records (gc,
  * sweep, runfin, check, scavenge) in all; a repeat runs as many whole
  * iterations as its budget allows (at least one). */
-#define OPBIN_REPEAT_OPS 8192
+#define OPBIN_REPEAT_OPS 4096
 #define OPBIN_REPEAT_HEAVY 16
 #define OPBIN_REPEAT_MAXLEN 255
 #define OPBIN_REPEAT_MAXCOUNT 65535
