@@ -239,6 +239,19 @@ static void allocator_cases(void)
 	SPAN_CASE("alloccount", uncached, uncached->allocCount++);
 	SPAN_CASE("alloccount", cached, bit_clear(cached->allocbits, 3));
 	SPAN_CASE("freeindex", cached, cached->freeindex = (uint16_t)(cached->nelems + 1));
+	/* the owner skips a free slot (its own frees rewind freeindex) or its
+	 * cache hides one: only a free by another P since caching excuses that */
+	REQUIRE(!cached->foreignfree && !bit_get(cached->allocbits, cached->freeindex));
+	SPAN_CASE("freeindex", cached, (cached->freeindex++, cached->alloccache >>= 1));
+	SPAN_CASE("alloccache", cached, cached->alloccache &= ~(uint64_t)1);
+	{
+		mspan_t saved = *cached;
+		cached->foreignfree = 1;
+		cached->freeindex++;
+		cached->alloccache >>= 1;
+		expect_clean("a hole another P's free may leave in a cached span");
+		*cached = saved;
+	}
 	/* the cache offers slot freeindex-1, which is allocated */
 	SPAN_CASE("alloccache", cached,
 		  (cached->freeindex--, cached->alloccache = cached->alloccache << 1 | 1));
