@@ -165,6 +165,7 @@ static void exec_reset(exec_t *ex, const program_t *prog)
 	model_reset(ex->m);
 	ex->npobj = ex->nlive = ex->nlastfin = 0;
 	ex->ptrs_used = 0;
+	ex->freed_last = 0;
 	ex->proc = 0;
 	ex->stack = 0;
 	ex->last_err = ALLOC_OK;
@@ -220,7 +221,7 @@ static exec_status_t finish(exec_t *ex, uint32_t endline)
 
 static opbin_ctx_t live_ctx(exec_t *ex)
 {
-	return (opbin_ctx_t){ ex->live, ex->nlive, ex->psize, ex->pptrs, ex->ptrs_used };
+	return (opbin_ctx_t){ ex->live, ex->nlive, ex->psize, ex->pptrs, ex->ptrs_used, ex->freed_last };
 }
 
 /* The binary form's budget of pointer words counts every alloc that ran. */

@@ -237,10 +237,13 @@ typedef struct opbin_ctx {
 	const uint64_t *size; /* per object id: requested size */
 	const uint64_t *ptrs; /* per object id: ptr words */
 	uint64_t ptrs_used;   /* ptr words of the program's allocs so far (OPBIN_MAX_PTRS_PROG) */
+	int32_t freed_last;   /* 1 + id of the object the last successful free freed
+	                       * (0: none): a free's subject 0xff names it (a double free) */
 } opbin_ctx_t;
 /* Turns a raw op into an op_t against ctx; new_obj is the id an alloc op
  * creates. Returns false if the op is a no-op in this state (it needs an
- * object and none is live, or a store into an object without ptr slots). */
+ * object and none is live, or a store into an object without ptr slots, or
+ * a double free with nothing freed). */
 bool opbin_resolve(const opbin_raw_t *raw, const opbin_ctx_t *ctx, int32_t new_obj, op_t *op);
 /* Encodes a resolved op in the current state (the inverse of decode +
  * resolve). Expect ops encode nothing (binary programs carry no

@@ -142,6 +142,8 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 		raw->b = read_ptrs(&r, raw->a);
 		break;
 	case OP_FREE:
+		raw->sel = read_sel(&r, true);   /* 0xff: the object freed last */
+		break;
 	case OP_CLEARFIN:
 		raw->sel = read_sel(&r, false);
 		break;
@@ -322,6 +324,12 @@ bool opbin_resolve(const opbin_raw_t *raw, const opbin_ctx_t *ctx, int32_t new_o
 			op->b = ctx->ptrs_used < OPBIN_MAX_PTRS_PROG ? OPBIN_MAX_PTRS_PROG - ctx->ptrs_used : 0;
 		return true;
 	case OP_FREE:
+		if (raw->sel == SEL_NIL) {
+			/* a double free: the executor decides whether it can run */
+			op->obj = ctx->freed_last - 1;
+			return ctx->freed_last > 0;
+		}
+		__attribute__((fallthrough));
 	case OP_CLEARFIN:
 	case OP_SETFIN:
 	case OP_STORE:
@@ -488,6 +496,13 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 		ok = put_alloc(&b, op, ctx);
 		break;
 	case OP_FREE:
+		if (!sel_of(ctx, op->obj, &k)) {
+			ok = op->obj >= 0 && op->obj == ctx->freed_last - 1;
+			put8(&b, S_NIL);
+			break;
+		}
+		put_sel(&b, k);
+		break;
 	case OP_CLEARFIN:
 		ok = sel_of(ctx, op->obj, &k);
 		put_sel(&b, k);

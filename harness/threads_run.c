@@ -225,7 +225,7 @@ static opbin_ctx_t view(th_t *t, int p)
 		t->vptrs[id] = t->obj[id].ptrs;
 		ptrs_used += t->obj[id].ptrs;
 	}
-	return (opbin_ctx_t){ t->view, n, t->vsize, t->vptrs, ptrs_used };
+	return (opbin_ctx_t){ t->view, n, t->vsize, t->vptrs, ptrs_used, 0 };  /* no double free here */
 }
 
 /* Bytes an allocation may cost the heap: its block, at least a page. */
