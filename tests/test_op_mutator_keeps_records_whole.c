@@ -9,6 +9,7 @@
  */
 #include "harness/mutator.c"
 #include "tests/t.h"
+#include "tests/opbin_t.h"
 
 /* mutator.c declares the op functions weak, and a weak reference does not
  * pull ops_bin.o out of af_harness: this strong one does, as exec*.c do in
@@ -35,18 +36,6 @@ static bool has_record(const uint8_t *d, size_t n, const uint8_t *rec, size_t le
 		if (recs[i].len == len && !memcmp(d + recs[i].off, rec, len))
 			return true;
 	return false;
-}
-
-/* Ops the decoder runs for d (REPEAT blocks expanded). */
-static size_t run_length(const uint8_t *d, size_t n)
-{
-	opbin_iter_t it;
-	opbin_raw_t raw;
-	size_t k = 0;
-	opbin_iter_init(&it, d, n, 0);
-	while (opbin_next(&it, &raw))
-		k++;
-	return k;
 }
 
 /* Records of out that occur in neither parent. */
@@ -93,7 +82,7 @@ int main(void)
 			grew += n > len[p];
 			shrank += n < len[p];
 			/* one foreign record, a REPEAT header, and at least 8 ops more or fewer */
-			size_t before = run_length(prog[p], len[p]), after = run_length(buf, n);
+			size_t before = opbin_run_length(prog[p], len[p]), after = opbin_run_length(buf, n);
 			if (foreign_records(buf, n, prog[p], len[p], NULL, 0) == 1 &&
 			    (after > before + 8 || after + 8 < before)) {
 				opbin_rec_t recs[MAX_RECS];

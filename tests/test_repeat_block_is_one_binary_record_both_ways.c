@@ -6,6 +6,7 @@
  * expansion stays within its budget and does not nest. */
 #include "harness/exec.h"
 #include "tests/t.h"
+#include "tests/opbin_t.h"
 
 #include <string.h>
 
@@ -54,18 +55,6 @@ static size_t count_repeats(const opbuf_t *b)
 	return k;
 }
 
-/* Ops the decoder yields for d (REPEATs expanded). */
-static size_t run_length(const uint8_t *d, size_t n)
-{
-	opbin_iter_t it;
-	opbin_raw_t raw;
-	size_t k = 0;
-	opbin_iter_init(&it, d, n, 0);
-	while (opbin_next(&it, &raw))
-		k++;
-	return k;
-}
-
 int main(void)
 {
 	size_t nops, nrec;
@@ -77,7 +66,7 @@ int main(void)
 	CHECK_EQ(count_repeats(&b), 2);
 	CHECK_EQ(opbin_split(b.buf, b.len, NULL, 0), 7);  /* alloc, R, alloc, setfin, gc, R, gc */
 	CHECK(b.len < 40);
-	CHECK_EQ(run_length(b.buf, b.len), nops);
+	CHECK_EQ(opbin_run_length(b.buf, b.len), nops);
 	char *t = disasm(b.buf, b.len, &nrec);
 	CHECK_EQ(nrec, nops);
 	CHECK(strstr(t, "repeat 300 {\n  b0_0 = alloc 48\n  setfin b0_0 keep\n}\ngc\nrepeat 3 {\n  gc\n}\n") != NULL);
@@ -94,7 +83,7 @@ int main(void)
 	b = assemble("keep = alloc 64 ptrs=1\nroot 0 keep\nrepeat 5 {\n  y = alloc 48 ptrs=1\n"
 	             "  store keep.0 y\n}\n", &nops);
 	CHECK_EQ(count_repeats(&b), 0);
-	CHECK_EQ(run_length(b.buf, b.len), nops);
+	CHECK_EQ(opbin_run_length(b.buf, b.len), nops);
 	t = disasm(b.buf, b.len, &nrec);
 	CHECK_EQ(nrec, nops);
 	CHECK(strstr(t, "repeat") == NULL);
@@ -105,18 +94,18 @@ int main(void)
 	 * and OPBIN_REPEAT_HEAVY whole-heap ops; a repeat past it runs once */
 	uint8_t big[] = { 19, 0xff, 0xff, 0xff, 1, 0, 16, 0, 0, /* REPEAT 65535 { alloc 16 } */
 	                  19, 200, 1, 0, 16, 0, 0 };           /* REPEAT 200 { alloc 16 }: once */
-	CHECK_EQ(run_length(big, sizeof big), 1 + OPBIN_REPEAT_OPS + 1);
+	CHECK_EQ(opbin_run_length(big, sizeof big), 1 + OPBIN_REPEAT_OPS + 1);
 	uint8_t heavy[] = { 19, 100, 2, 0, 16, 0, 0, 6,        /* REPEAT 100 { alloc 16; gc } */
 	                    19, 100, 1, 12 };                  /* REPEAT 100 { check }: once */
-	CHECK_EQ(run_length(heavy, sizeof heavy), 2 * (1 + OPBIN_REPEAT_HEAVY) + 1);
+	CHECK_EQ(opbin_run_length(heavy, sizeof heavy), 2 * (1 + OPBIN_REPEAT_HEAVY) + 1);
 	/* no nesting: a REPEAT in a body is a no-op record of the body */
 	uint8_t nest[] = { 19, 3, 2, 19, 5, 1, 0, 16, 0, 0 }; /* REPEAT 3 { REPEAT 5 1; alloc 16 } */
-	CHECK_EQ(run_length(nest, sizeof nest), 3);
+	CHECK_EQ(opbin_run_length(nest, sizeof nest), 3);
 	/* a body past the end of the input is what is left of it (records
 	 * are 1..n bytes; an alloc is 4) */
 	uint8_t tail[] = { 6, 19, 4, 9 };
-	CHECK_EQ(run_length(tail, sizeof tail), 1);
+	CHECK_EQ(opbin_run_length(tail, sizeof tail), 1);
 	uint8_t tail2[] = { 19, 4, 9, 6 };
-	CHECK_EQ(run_length(tail2, sizeof tail2), 4);
+	CHECK_EQ(opbin_run_length(tail2, sizeof tail2), 4);
 	return T_DONE();
 }
