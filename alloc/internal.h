@@ -220,7 +220,9 @@ struct mspan {
 	 *   except for a span cached by a P (cachedby >= 0): an explicit free on
 	 *   another P clears the allocbit but cannot touch the owner's cache, so
 	 *   there only "alloccache bit i implies !allocbit(freeindex + i)" holds.
-	 *   Slots below freeindex may be free too, after an explicit free.
+	 *   Slots below freeindex may be free too, after an explicit free on
+	 *   another P. Both exceptions need such a free (foreignfree): a P's own
+	 *   free rewinds freeindex and reloads the cache.
 	 *   allocbits and allocCount change under atomic RMW (see mbitmap.c). */
 	uint16_t freeindex;
 	uint16_t nelems;
@@ -229,6 +231,9 @@ struct mspan {
 	uint8_t state;          /* MSPAN_* */
 	uint8_t needzero;       /* 1: memory may be dirty, zero on allocation */
 	int8_t cachedby;        /* P owning it in its mcache, or -1 */
+	uint8_t foreignfree;    /* since it was last cached, a P other than the
+	                         * owner freed a slot (which the owner's freeindex
+	                         * and cache may hide until it caches the span again) */
 	uint8_t large;          /* a large-object span (size class 0) */
 	uint64_t alloccache;
 	uintptr_t scanbytes;    /* a large span: bytes of its object's leading pointer

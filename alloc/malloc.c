@@ -447,6 +447,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			bit_clear_atomic(s->allocbits, idx);
 			__atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);
+			s->foreignfree = 1;   /* under the mcentral lock, as its reset */
 		}
 		lock_release(&central->lock);
 		return ALLOC_OK;
