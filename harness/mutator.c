@@ -224,6 +224,16 @@ static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
 	emit_recs(o, p, b + 1, p->nrec);
 }
 
+/* The program with rec (len bytes) inserted before record at, or in its
+ * place (replace). */
+static void emit_with(out_t *o, const prog_t *p, size_t at, const uint8_t *rec, size_t len,
+                      bool replace)
+{
+	emit_recs(o, p, 0, at);
+	emit(o, rec, len);
+	emit_recs(o, p, at + replace, p->nrec);
+}
+
 static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf, size_t max)
 {
 	static prog_t p;
@@ -240,9 +250,7 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 	bool replace;
 	switch (kind) {
 	case 0:  /* insert a random record */
-		emit_recs(&o, &p, 0, i);
-		emit(&o, tmp, rec_random(r, tmp));
-		emit_recs(&o, &p, i, nr);
+		emit_with(&o, &p, i, tmp, rec_random(r, tmp), false);
 		break;
 	case 1:  /* insert a copy of another record */
 		emit_recs(&o, &p, 0, i);
@@ -268,20 +276,14 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		emit_swapped(&o, &p, i < nr ? i : j, below(r, nr));
 		break;
 	case 5: case 6: case 7:  /* tweak an operand (7: the opcode) */
-		emit_recs(&o, &p, 0, j);
-		emit(&o, tmp, rec_tweak(r, &p, j, tmp, kind == 7));
-		emit_recs(&o, &p, j + 1, nr);
+		emit_with(&o, &p, j, tmp, rec_tweak(r, &p, j, tmp, kind == 7), true);
 		break;
 	case 8:  /* a REPEAT: wrap a run of records, or scale one's count or len */
 		k = mutate_repeat(r, &p, tmp, &i, &replace);
-		emit_recs(&o, &p, 0, i);
-		emit(&o, tmp, k);
-		emit_recs(&o, &p, i + replace, nr);
+		emit_with(&o, &p, i, tmp, k, replace);
 		break;
 	case 9:  /* the engine's byte mutators inside one record */
-		emit_recs(&o, &p, 0, j);
-		emit(&o, tmp, rec_engine_mutate(&p, j, tmp));
-		emit_recs(&o, &p, j + 1, nr);
+		emit_with(&o, &p, j, tmp, rec_engine_mutate(&p, j, tmp), true);
 		break;
 	default:  /* the engine's byte mutators on the whole program */
 		memcpy(outbuf, copy, n <= max ? n : max);

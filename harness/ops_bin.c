@@ -167,22 +167,18 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 		break;
 	}
 	case OP_SWEEP:
+	case OP_STACK:
 		raw->a = rd8(&r);
 		break;
-	case OP_PROC: {
-		/* mostly the default 4 Ps and one invalid P; exact values above */
-		uint8_t k = rd8(&r);
-		raw->a = k < 0x80 ? k % 5 : (uint64_t)(k - 0x80);
+	case OP_PROC:  /* mostly the default 4 Ps and one invalid P; exact values above */
+		raw->a = rd8(&r);
+		raw->a = raw->a < 0x80 ? raw->a % 5 : raw->a - 0x80;
 		break;
-	}
 	case OP_PROFRATE: {
 		uint8_t k = rd8(&r);
 		raw->a = k == R_EXACT ? rd32(&r) : rates[k % 8];
 		break;
 	}
-	case OP_STACK:
-		raw->a = rd8(&r);
-		break;
 	case OP_REPEAT: {
 		uint8_t k = rd8(&r);
 		raw->a = k == C_EXACT ? rd16(&r) : k;
