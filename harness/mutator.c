@@ -212,6 +212,17 @@ static size_t mutate_repeat(rng_t *r, const prog_t *p, uint8_t tmp[REC_MAX], siz
 	return opbin_put_repeat(tmp, c > 0xffff ? 0xffff : c, len);
 }
 
+/* The program with one REPEAT header new or changed (mutate_repeat). */
+static void emit_repeat_mutant(rng_t *r, const prog_t *p, out_t *o, uint8_t tmp[REC_MAX])
+{
+	size_t at;
+	bool replace;
+	size_t k = mutate_repeat(r, p, tmp, &at, &replace);
+	emit_recs(o, p, 0, at);
+	emit(o, tmp, k);
+	emit_recs(o, p, at + replace, p->nrec);
+}
+
 /* The program with records a and b exchanged. */
 static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
 {
@@ -237,7 +248,6 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 	out_t o = { outbuf, 0, max };
 	size_t nr = p.nrec, i = below(r, nr + 1), j = below(r, nr), k;
 	unsigned kind = nr ? (unsigned)below(r, LLVMFuzzerMutate ? 11 : 9) : 0;
-	bool replace;
 	switch (kind) {
 	case 0:  /* insert a random record */
 		emit_recs(&o, &p, 0, i);
@@ -273,10 +283,7 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		emit_recs(&o, &p, j + 1, nr);
 		break;
 	case 8:  /* a REPEAT: wrap a run of records, or scale one's count or len */
-		k = mutate_repeat(r, &p, tmp, &i, &replace);
-		emit_recs(&o, &p, 0, i);
-		emit(&o, tmp, k);
-		emit_recs(&o, &p, i + replace, nr);
+		emit_repeat_mutant(r, &p, &o, tmp);
 		break;
 	case 9:  /* the engine's byte mutators inside one record */
 		emit_recs(&o, &p, 0, j);
