@@ -525,8 +525,7 @@ void mstats_reset(heap_t *h);  /* zeroes the object counters only */
 bool mspecial_add(heap_t *h, uintptr_t p, special_t *s);        /* false: (offset, kind) exists */
 special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind);
 bool mspecial_free(heap_t *h, special_t *s, uintptr_t p, size_t size, bool bysweep); /* false: keep the object */
-void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size);
-bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size);
+bool mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size); /* false: has a finalizer */
 special_t *mspecial_new(heap_t *h, uint8_t kind);   /* a zeroed record of kind, or NULL */
 void mspecial_dispose(heap_t *h, special_t *s);      /* back to its fixalloc */
 void mspecial_sweep(heap_t *h, mspan_t *s);          /* sweep's specials pass (span mode) */
@@ -579,9 +578,8 @@ void mgcsweep_end(heap_t *h);
 void mlegacy_reset(heap_t *h);
 bool mlegacy_addfinalizer(heap_t *h, uintptr_t p, uintptr_t fn);  /* false: exists */
 void mlegacy_removefinalizer(heap_t *h, uintptr_t p);
-bool mlegacy_has_finalizer(heap_t *h, uintptr_t base, size_t size);
 void mlegacy_setaddrbucket(heap_t *h, uintptr_t p, bucket_t *b);
-void mlegacy_free_all(heap_t *h, uintptr_t base, size_t size);     /* explicit free */
+bool mlegacy_free_all(heap_t *h, uintptr_t base, size_t size);     /* explicit free */
 void mlegacy_markroots(heap_t *h);
 void mlegacy_sweep_span(heap_t *h, mspan_t *s);
 /* every record: kind KIND_SPECIAL_FINALIZER at its exact address,

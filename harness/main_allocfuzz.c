@@ -478,54 +478,10 @@ static program_t *parse_inputs(void)
 	return progs;
 }
 
-/* bench exec --skip-checks: the heap checker's and the sampling oracle's */
-static void skip_checks(const char *list)
+/* Runs every input again and again for secs CPU seconds, prints the rates
+ * and frees the inputs; returns the number of runs that were not clean. */
+static uint64_t bench_exec_loop(exec_t *ex, double secs)
 {
-	heap_skip_checks = list;
-	samp_skip = strstr(list, "sampling") != NULL;
-}
-
-static const char bench_exec_help[] =
-	"usage: allocfuzz bench exec [options] [--seconds S] [--skip-checks LIST] [DIR|FILE...]\n"
-	"Measures the executor: runs every program below the paths (default: corpus)\n"
-	"again and again for S CPU seconds (default 3) with heaps reset between\n"
-	"inputs, and prints execs and ops per CPU second. Programs with a difference\n"
-	"still count.\n"
-	"--skip-checks LIST  do not compute these checks, to price them in one build\n"
-	"                    (comma-separated: legacy_tables, lazy_grow_before_reclaim,\n"
-	"                    sampling)\n";
-
-static int bench_exec(int argc, char **argv)
-{
-	double secs = 3;
-	char **rest = calloc((size_t)argc + 1, sizeof *rest);
-	int nrest = 0;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-			secs = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--skip-checks") && i + 1 < argc)
-			skip_checks(argv[++i]);
-		else
-			rest[nrest++] = argv[i];
-	}
-	opts_t o;
-	int rc = parse_opts("bench exec", bench_exec_help, nrest, rest, &o);
-	if (rc) {
-		free(rest);
-		return rc == 1 ? 0 : 2;
-	}
-	if (!o.nfiles)
-		collect(&o, "corpus");
-	for (int i = 0; i < o.nfiles; i++)
-		collect(&o, o.files[i]);
-	free(rest);   /* o.files pointed into it */
-	if (!ninputs) {
-		fprintf(stderr, "allocfuzz bench exec: no inputs\n");
-		return 2;
-	}
-	exec_t *ex = exec_new(&o.cfg);
-	if (!ex)
-		return 2;
 	program_t *progs = parse_inputs();
 	uint64_t execs = 0, diffs = 0, ops0 = exec_ops_run(ex);
 	double t0 = now_s(), t;
@@ -547,8 +503,53 @@ static int bench_exec(int argc, char **argv)
 	}
 	free(progs);
 	free(inputs);
+	return diffs;
+}
+
+static int bench_exec(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: allocfuzz bench exec [options] [--seconds S] [--skip-checks LIST] [DIR|FILE...]\n"
+		"Measures the executor: runs every program below the paths (default: corpus)\n"
+		"again and again for S CPU seconds (default 3) with heaps reset between\n"
+		"inputs, and prints execs and ops per CPU second. Programs with a difference\n"
+		"still count; the exit status is then 1.\n"
+		"--skip-checks LIST  do not compute these checks, to price them in one build\n"
+		"                    (comma-separated: legacy_tables, lazy_grow_before_reclaim,\n"
+		"                    sampling)\n";
+	double secs = 3;
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	int nrest = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			secs = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--skip-checks") && i + 1 < argc) {
+			heap_skip_checks = argv[++i];
+			samp_skip = strstr(heap_skip_checks, "sampling") != NULL;
+		} else
+			rest[nrest++] = argv[i];
+	}
+	opts_t o;
+	int rc = parse_opts("bench exec", help, nrest, rest, &o);
+	if (rc) {
+		free(rest);
+		return rc == 1 ? 0 : 2;
+	}
+	if (!o.nfiles)
+		collect(&o, "corpus");
+	for (int i = 0; i < o.nfiles; i++)
+		collect(&o, o.files[i]);
+	free(rest);   /* o.files pointed into it */
+	if (!ninputs) {
+		fprintf(stderr, "allocfuzz bench exec: no inputs\n");
+		return 2;
+	}
+	exec_t *ex = exec_new(&o.cfg);
+	if (!ex)
+		return 2;
+	uint64_t diffs = bench_exec_loop(ex, secs);
 	exec_destroy(ex);
-	return 0;
+	return diffs ? 1 : 0;
 }
 
 static int cmd_bench(int argc, char **argv)

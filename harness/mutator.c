@@ -212,17 +212,6 @@ static size_t mutate_repeat(rng_t *r, const prog_t *p, uint8_t tmp[REC_MAX], siz
 	return opbin_put_repeat(tmp, c > 0xffff ? 0xffff : c, len);
 }
 
-/* The program with one REPEAT header new or changed (mutate_repeat). */
-static void emit_repeat_mutant(rng_t *r, const prog_t *p, out_t *o, uint8_t tmp[REC_MAX])
-{
-	size_t at;
-	bool replace;
-	size_t k = mutate_repeat(r, p, tmp, &at, &replace);
-	emit_recs(o, p, 0, at);
-	emit(o, tmp, k);
-	emit_recs(o, p, at + replace, p->nrec);
-}
-
 /* The program with records a and b exchanged. */
 static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
 {
@@ -233,6 +222,16 @@ static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
 	if (a != b)
 		emit_recs(o, p, a, a + 1);
 	emit_recs(o, p, b + 1, p->nrec);
+}
+
+/* The program with rec (len bytes) inserted before record at, or in its
+ * place (replace). */
+static void emit_with(out_t *o, const prog_t *p, size_t at, const uint8_t *rec, size_t len,
+                      bool replace)
+{
+	emit_recs(o, p, 0, at);
+	emit(o, rec, len);
+	emit_recs(o, p, at + replace, p->nrec);
 }
 
 static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf, size_t max)
@@ -248,11 +247,10 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 	out_t o = { outbuf, 0, max };
 	size_t nr = p.nrec, i = below(r, nr + 1), j = below(r, nr), k;
 	unsigned kind = nr ? (unsigned)below(r, LLVMFuzzerMutate ? 11 : 9) : 0;
+	bool replace;
 	switch (kind) {
 	case 0:  /* insert a random record */
-		emit_recs(&o, &p, 0, i);
-		emit(&o, tmp, rec_random(r, tmp));
-		emit_recs(&o, &p, i, nr);
+		emit_with(&o, &p, i, tmp, rec_random(r, tmp), false);
 		break;
 	case 1:  /* insert a copy of another record */
 		emit_recs(&o, &p, 0, i);
@@ -278,17 +276,14 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		emit_swapped(&o, &p, i < nr ? i : j, below(r, nr));
 		break;
 	case 5: case 6: case 7:  /* tweak an operand (7: the opcode) */
-		emit_recs(&o, &p, 0, j);
-		emit(&o, tmp, rec_tweak(r, &p, j, tmp, kind == 7));
-		emit_recs(&o, &p, j + 1, nr);
+		emit_with(&o, &p, j, tmp, rec_tweak(r, &p, j, tmp, kind == 7), true);
 		break;
 	case 8:  /* a REPEAT: wrap a run of records, or scale one's count or len */
-		emit_repeat_mutant(r, &p, &o, tmp);
+		k = mutate_repeat(r, &p, tmp, &i, &replace);
+		emit_with(&o, &p, i, tmp, k, replace);
 		break;
 	case 9:  /* the engine's byte mutators inside one record */
-		emit_recs(&o, &p, 0, j);
-		emit(&o, tmp, rec_engine_mutate(&p, j, tmp));
-		emit_recs(&o, &p, j + 1, nr);
+		emit_with(&o, &p, j, tmp, rec_engine_mutate(&p, j, tmp), true);
 		break;
 	default:  /* the engine's byte mutators on the whole program */
 		memcpy(outbuf, copy, n <= max ? n : max);

@@ -129,14 +129,6 @@ static uint64_t read_off(rd_t *r)
 
 static const uint64_t rates[8] = { 0, 1, 16, 64, 512, 4096, 65536, 524288 };
 
-/* repeat: count (1 byte, or C_EXACT and 2 bytes), body records (1 byte) */
-static void read_repeat(rd_t *r, opbin_raw_t *raw)
-{
-	uint8_t k = rd8(r);
-	raw->a = k == C_EXACT ? rd16(r) : k;
-	raw->b = rd8(r);
-}
-
 size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw)
 {
 	rd_t r = { data, n, 0 };
@@ -149,9 +141,11 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 		raw->a = read_size(&r);
 		raw->b = read_ptrs(&r, raw->a);
 		break;
-	case OP_FREE:     /* free: 0xff is the object freed last */
+	case OP_FREE:
+		raw->sel = read_sel(&r, true);   /* 0xff: the object freed last */
+		break;
 	case OP_CLEARFIN:
-		raw->sel = read_sel(&r, raw->code == OP_FREE);
+		raw->sel = read_sel(&r, false);
 		break;
 	case OP_ROOT:
 		raw->a = rd8(&r) % HEAP_NROOTS;
@@ -173,25 +167,24 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 		break;
 	}
 	case OP_SWEEP:
+	case OP_STACK:
 		raw->a = rd8(&r);
 		break;
-	case OP_PROC: {
-		/* mostly the default 4 Ps and one invalid P; exact values above */
-		uint8_t k = rd8(&r);
-		raw->a = k < 0x80 ? k % 5 : (uint64_t)(k - 0x80);
+	case OP_PROC:  /* mostly the default 4 Ps and one invalid P; exact values above */
+		raw->a = rd8(&r);
+		raw->a = raw->a < 0x80 ? raw->a % 5 : raw->a - 0x80;
 		break;
-	}
 	case OP_PROFRATE: {
 		uint8_t k = rd8(&r);
 		raw->a = k == R_EXACT ? rd32(&r) : rates[k % 8];
 		break;
 	}
-	case OP_STACK:
-		raw->a = rd8(&r);
+	case OP_REPEAT: {
+		uint8_t k = rd8(&r);
+		raw->a = k == C_EXACT ? rd16(&r) : k;
+		raw->b = rd8(&r);
 		break;
-	case OP_REPEAT:
-		read_repeat(&r, raw);
-		break;
+	}
 	default:
 		break;
 	}
@@ -548,8 +541,10 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 	return ok;
 }
 
-/* asm's repeat blocks. Records of ops [from, to): each op encodes as one
- * record (expect ops as none); heavy ones counted apart. */
+/* ---- repeat blocks for asm and disasm ---- */
+
+/* Records of ops [from, to): each op encodes as one record (expect ops as
+ * none); heavy ones counted apart. */
 static void body_records(const program_t *p, size_t from, size_t to, const size_t *off,
                          uint64_t *nrec, uint64_t *nheavy)
 {
