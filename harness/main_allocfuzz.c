@@ -509,7 +509,7 @@ static uint64_t bench_exec_loop(exec_t *ex, double secs)
 static int bench_exec(int argc, char **argv)
 {
 	static const char help[] =
-		"usage: allocfuzz bench exec [options] [--seconds S] [DIR|FILE...]\n"
+		"usage: allocfuzz bench exec [options] [--seconds S] [--skip-checks LIST] [DIR|FILE...]\n"
 		"Measures the executor: runs every program below the paths (default: corpus)\n"
 		"again and again for S CPU seconds (default 3) with heaps reset between\n"
 		"inputs, and prints execs and ops per CPU second. Programs with a difference\n"
