@@ -2,7 +2,8 @@
 # tree $tree): does each plant give exactly one finding group in ci/fuzz, the
 # same after ci/repro --minimize? Per plant, in $tree: apply the patch, run
 # the tree's own ci/fuzz (its campaign, triage and grouping, unchanged) on the
-# plant's first target for $budget seconds, then the tree's ci/repro
+# plant's first target for $budget seconds (-fork mode, which goes on past
+# a failure, so one plant yields many failing inputs to group), then the tree's ci/repro
 # --minimize on each finding it kept, and revert.
 # Columns: inputs (failing inputs the campaign found), raw (distinct raw
 # signatures, before ci/fuzz links them by minimizing), groups (findings in
@@ -20,7 +21,7 @@ write_groups() {
     echo "# Finding groups per plant"
     echo
     echo "ci/plant-check --groups --time $budget --min-time $mintime, tree $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
-    echo "Per plant: ci/fuzz --time $budget --jobs 1 on its first target, then ci/repro --minimize --time $mintime on each finding."
+    echo "Per plant: ci/fuzz --time $budget --jobs 1 --libfuzzer-mode fork on its first target, then ci/repro --minimize --time $mintime on each finding."
     echo
     echo "plants: $gn of ${#plants[@]}; with a finding: $gfound; exactly one group before and after minimizing: $gone"
     echo
@@ -47,7 +48,7 @@ for name in "${plants[@]}"; do
   pw=$gwork/$name
   mkdir -p "$pw"
   rc=0
-  "$tree/ci/fuzz" --time "$budget" --jobs 1 --targets "$t" --out "$pw/fuzz" >"$pw/fuzz.log" 2>&1 || rc=$?
+  "$tree/ci/fuzz" --time "$budget" --jobs 1 --libfuzzer-mode fork --targets "$t" --out "$pw/fuzz" >"$pw/fuzz.log" 2>&1 || rc=$?
   if [ "$rc" -ge 2 ]; then
     patch -s -R -p1 -d "$tree" <"$patch"
     grows+=("| $name | $t | ci/fuzz exit $rc (see $pw/fuzz.log; build failed?) |||||||"); gstatus=1; write_groups; continue
