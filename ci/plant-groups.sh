@@ -11,6 +11,7 @@
 # ci/repro --minimize), drift (minimizing rounds that failed differently and
 # were dropped, with the signature they showed).
 gout=$root/out/plant-groups.md
+[ "$out" = "$root/out/plants.md" ] || gout=$out   # --out FILE
 gwork=$scratch/groups
 mkdir -p "$gwork" "$(dirname "$gout")"
 grows=() gstatus=0 gone=0 gfound=0 gn=0
@@ -48,7 +49,7 @@ for name in "${plants[@]}"; do
   pw=$gwork/$name
   mkdir -p "$pw"
   rc=0
-  "$tree/ci/fuzz" --time "$budget" --jobs 1 --libfuzzer-mode fork --targets "$t" --out "$pw/fuzz" >"$pw/fuzz.log" 2>&1 || rc=$?
+  "$tree/ci/fuzz" --time "$budget" --jobs 1 --libfuzzer-mode fork --no-gocheck --targets "$t" --out "$pw/fuzz" >"$pw/fuzz.log" 2>&1 || rc=$?
   if [ "$rc" -ge 2 ]; then
     patch -s -R -p1 -d "$tree" <"$patch"
     grows+=("| $name | $t | ci/fuzz exit $rc (see $pw/fuzz.log; build failed?) |||||||"); gstatus=1; write_groups; continue
@@ -61,9 +62,10 @@ for name in "${plants[@]}"; do
   ngroups=${#fnd[@]}
   after=() drift=()
   for f in "${fnd[@]}"; do
-    "$tree/ci/repro" --minimize --time "$mintime" "$tree/$f" >"$pw/repro-$(basename "$f").log" 2>&1 || true
+    case "$f" in /*) ;; *) f=$tree/$f ;; esac
+    "$tree/ci/repro" --minimize --time "$mintime" "$f" >"$pw/repro-$(basename "$f").log" 2>&1 || true
     s=$(sed -n 's/^==> \[[0-9:]*\] fails: //p' "$pw/repro-$(basename "$f").log" | tail -n 1)
-    after+=("${s:-passes}")
+    after+=("${s:-does not reproduce in ci/repro}")
     while IFS= read -r d; do drift+=("$d"); done < <(sed -n 's/^ci\/repro: round \([0-9]\): the smaller input fails differently (\(.*\)); dropped$/\2/p' \
       "$pw/repro-$(basename "$f").log")
   done
