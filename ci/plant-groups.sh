@@ -38,12 +38,19 @@ write_groups() {
 }
 for name in "${plants[@]}"; do
   gn=$((gn + 1))
-  patch=$root/ci/plants/$name.patch
-  read -r -a order <<<"$(sed -n 's/^Targets: *//p' "$patch" | head -1)"
+  read -r -a parts <<<"${name//+/ }"   # A+B: both plants at once
+  read -r -a order <<<"$(sed -n 's/^Targets: *//p' "$root/ci/plants/${parts[0]}.patch" | head -1)"
   [ ${#order[@]} -gt 0 ] || order=(fuzz_ops)
   t=${order[0]}
   af_step "plant $gn/${#plants[@]}: $name ($t, ${budget}s)"
-  if ! patch -s -p1 -d "$tree" <"$patch"; then
+  applied=()
+  for part in "${parts[@]}"; do
+    patch -s -p1 -d "$tree" <"$root/ci/plants/$part.patch" || break
+    applied=("$part" "${applied[@]}")
+  done
+  unplant() { local part; for part in "${applied[@]}"; do patch -s -R -p1 -d "$tree" <"$root/ci/plants/$part.patch"; done; }
+  if [ ${#applied[@]} != ${#parts[@]} ]; then
+    unplant
     grows+=("| $name | $t | STALE: the patch does not apply |||||||"); gstatus=1; write_groups; continue
   fi
   pw=$gwork/$name
@@ -51,14 +58,14 @@ for name in "${plants[@]}"; do
   rc=0
   "$tree/ci/fuzz" --time "$budget" --jobs 1 --libfuzzer-mode fork --no-gocheck --targets "$t" --out "$pw/fuzz" >"$pw/fuzz.log" 2>&1 || rc=$?
   if [ "$rc" -ge 2 ]; then
-    patch -s -R -p1 -d "$tree" <"$patch"
+    unplant
     grows+=("| $name | $t | ci/fuzz exit $rc (see $pw/fuzz.log; build failed?) |||||||"); gstatus=1; write_groups; continue
   fi
   tw=$pw/fuzz/work/$t
-  inputs=$(cat "$tw/signatures.tsv" 2>/dev/null | wc -l)
-  raw=$(cat "$tw/raw-groups.tsv" 2>/dev/null | wc -l)
+  inputs=$(cat "$tw/signatures.tsv" 2>/dev/null | wc -l || true)
+  raw=$(cat "$tw/raw-groups.tsv" 2>/dev/null | wc -l || true)
   # Findings of the target itself (the Go oracle's go: lines are another check).
-  mapfile -t fnd < <(awk -F'\t' '$1 !~ /^go: / { print $4 }' "$pw/fuzz/work/findings.tsv")
+  mapfile -t fnd < <(awk -F'\t' '$1 !~ /^go: / { print $4 }' "$pw/fuzz/work/findings.tsv" 2>/dev/null)
   ngroups=${#fnd[@]}
   after=() drift=()
   for f in "${fnd[@]}"; do
@@ -69,9 +76,9 @@ for name in "${plants[@]}"; do
     while IFS= read -r d; do drift+=("$d"); done < <(sed -n 's/^ci\/repro: round \([0-9]\): the smaller input fails differently (\(.*\)); dropped$/\2/p' \
       "$pw/repro-$(basename "$f").log")
   done
-  patch -s -R -p1 -d "$tree" <"$patch"
+  unplant
   nafter=$(printf '%s\n' "${after[@]}" | sort -u | grep -c . || true)
-  sigs=$(cut -f1 "$pw/fuzz/work/findings.tsv" | grep -v '^go: ' | sed 's/|/\\|/g' | paste -sd';' | sed 's/;/; /g')
+  sigs=$(cut -f1 "$pw/fuzz/work/findings.tsv" | { grep -v '^go: ' || true; } | sed 's/|/\\|/g' | paste -sd';' | sed 's/;/; /g')
   dr=$(printf '%s\n' "${drift[@]}" | grep . | sort | uniq -c | sed -E 's/^ *([0-9]+) (.*)/\1x `\2`/' | paste -sd';' || true)
   if [ "$ngroups" = 0 ]; then
     grows+=("| $name | $t | $inputs | $raw | 0 | - | no finding in ${budget}s | |")
@@ -80,7 +87,7 @@ for name in "${plants[@]}"; do
     gfound=$((gfound + 1))
     [ "$ngroups" = 1 ] && [ "$nafter" = 1 ] && gone=$((gone + 1)) || gstatus=1
     grows+=("| $name | $t | $inputs | $raw | $ngroups | $nafter | \`$sigs\` | ${dr:-none} |")
-    cut -f1 "$pw/fuzz/work/findings.tsv" | grep -v '^go: ' | sed "s/^/$name\t/" >>"$gsigs"
+    cut -f1 "$pw/fuzz/work/findings.tsv" | { grep -v '^go: ' || true; } | sed "s/^/$name\t/" >>"$gsigs"
   fi
   echo "  $name: inputs $inputs, raw $raw, groups $ngroups, after minimize $nafter: $sigs" >&2
   write_groups
