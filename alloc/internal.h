@@ -220,7 +220,9 @@ struct mspan {
 	 *   except for a span cached by a P (cachedby >= 0): an explicit free on
 	 *   another P clears the allocbit but cannot touch the owner's cache, so
 	 *   there only "alloccache bit i implies !allocbit(freeindex + i)" holds.
-	 *   Slots below freeindex may be free too, after an explicit free.
+	 *   Slots below freeindex may be free too, after an explicit free on
+	 *   another P. Both exceptions need such a free (foreignfree): a P's own
+	 *   free rewinds freeindex and reloads the cache.
 	 *   allocbits and allocCount change under atomic RMW (see mbitmap.c). */
 	uint16_t freeindex;
 	uint16_t nelems;
@@ -229,6 +231,9 @@ struct mspan {
 	uint8_t state;          /* MSPAN_* */
 	uint8_t needzero;       /* 1: memory may be dirty, zero on allocation */
 	int8_t cachedby;        /* P owning it in its mcache, or -1 */
+	uint8_t foreignfree;    /* since it was last cached, a P other than the
+	                         * owner freed a slot (which the owner's freeindex
+	                         * and cache may hide until it caches the span again) */
 	uint8_t large;          /* a large-object span (size class 0) */
 	uint64_t alloccache;
 	uintptr_t scanbytes;    /* a large span: bytes of its object's leading pointer
@@ -520,8 +525,7 @@ void mstats_reset(heap_t *h);  /* zeroes the object counters only */
 bool mspecial_add(heap_t *h, uintptr_t p, special_t *s);        /* false: (offset, kind) exists */
 special_t *mspecial_remove(heap_t *h, uintptr_t p, uint8_t kind);
 bool mspecial_free(heap_t *h, special_t *s, uintptr_t p, size_t size, bool bysweep); /* false: keep the object */
-void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size);
-bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size);
+bool mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size); /* false: has a finalizer */
 special_t *mspecial_new(heap_t *h, uint8_t kind);   /* a zeroed record of kind, or NULL */
 void mspecial_dispose(heap_t *h, special_t *s);      /* back to its fixalloc */
 void mspecial_sweep(heap_t *h, mspan_t *s);          /* sweep's specials pass (span mode) */
@@ -574,9 +578,8 @@ void mgcsweep_end(heap_t *h);
 void mlegacy_reset(heap_t *h);
 bool mlegacy_addfinalizer(heap_t *h, uintptr_t p, uintptr_t fn);  /* false: exists */
 void mlegacy_removefinalizer(heap_t *h, uintptr_t p);
-bool mlegacy_has_finalizer(heap_t *h, uintptr_t base, size_t size);
 void mlegacy_setaddrbucket(heap_t *h, uintptr_t p, bucket_t *b);
-void mlegacy_free_all(heap_t *h, uintptr_t base, size_t size);     /* explicit free */
+bool mlegacy_free_all(heap_t *h, uintptr_t base, size_t size);     /* explicit free */
 void mlegacy_markroots(heap_t *h);
 void mlegacy_sweep_span(heap_t *h, mspan_t *s);
 /* every record: kind KIND_SPECIAL_FINALIZER at its exact address,

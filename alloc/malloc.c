@@ -96,7 +96,7 @@
  *	                    sweep runs under it
  *	2. mheap lock       mcentral_free_span_locked -> mheap_free; heap_free
  *	                    of a large object
- *	3. span specials    s->speciallock: heap_free (has_finalizer, free_all)
+ *	3. span specials    s->speciallock: heap_free (free_all: check and unlink)
  *	                    and the preserving sweep take it under mcentral
  *	4. specials         h->speciallock: the record pools (freed under 3);
  *	                    in legacy mode the side tables (taken under 1)
@@ -401,15 +401,13 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			err = ALLOC_ERR_NOT_ALLOCATED;
 		else if (sc == make_spanclass(TINY_SIZE_CLASS, true) && bit_get_atomic(s->tinybits, idx))
 			err = ALLOC_ERR_TINY;
-		else if ((may_have_specials(h, s) && mspecial_has_finalizer(h, s, base, s->elemsize)) ||
-		         mfinal_is_queued(h, base, s->elemsize))
-			err = ALLOC_ERR_HAS_FINALIZER;
+		else if (mfinal_is_queued(h, base, s->elemsize) ||
+		         (may_have_specials(h, s) && !mspecial_free_all(h, s, base, s->elemsize)))
+			err = ALLOC_ERR_HAS_FINALIZER;  /* free_all refused: nothing changed */
 		if (err != ALLOC_OK) {
 			lock_release(&central->lock);
 			return err;
 		}
-		if (may_have_specials(h, s))
-			mspecial_free_all(h, s, base, s->elemsize);
 		POISON((void *)base, s->elemsize);
 
 		if (s->large) {
@@ -449,6 +447,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			bit_clear_atomic(s->allocbits, idx);
 			__atomic_sub_fetch(&s->allocCount, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);
+			s->foreignfree = 1;   /* under the mcentral lock, as its reset */
 		}
 		lock_release(&central->lock);
 		return ALLOC_OK;

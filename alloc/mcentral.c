@@ -122,6 +122,7 @@ havespan:
 	/* Explicit frees may have left holes below freeindex: start at the
 	 * lowest free slot so they are reused before fresh ones. */
 	s->freeindex = (uint16_t)mspan_lowest_free_index(s);
+	s->foreignfree = 0;
 	if (s->freeindex >= s->nelems)
 		heap_throw(h, "mcentral_cache_span: allocCount=%u but no free allocbit",
 		           s->allocCount);

@@ -30,6 +30,7 @@
 // needzero. Pages stay with the process, so the next run does not fault them
 // in again; only heap_scavenge (or a run past the bound) gives memory back.
 #include "alloc/internal.h"
+#include "alloc/testing.h"   /* heap_check_skipped */
 
 static inline uintptr_t span_bytes(const mspan_t *s) { return s->npages << PAGE_SHIFT; }
 static inline uintptr_t span_end(const mspan_t *s) { return s->startaddr + span_bytes(s); }
@@ -228,7 +229,7 @@ static void count_dead_unswept(heap_t *h, mspan_t *s, void *ctx)
  * freed pages did not fit) or no entirely dead unswept span is left. */
 static void note_lazy_grow(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 {
-	if (h->cfg.sweep != HEAP_SWEEP_LAZY || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || reclaimed >= npages ||
+	if (heap_check_skipped("lazy_grow_before_reclaim") || h->cfg.sweep != HEAP_SWEEP_LAZY || __atomic_load_n(&h->sweepdone, __ATOMIC_RELAXED) || reclaimed >= npages ||
 	    h->grow_unreclaimed_npages != 0)
 		return;
 	uintptr_t dead = 0;

@@ -364,16 +364,6 @@ void mlegacy_removefinalizer(heap_t *h, uintptr_t p)
 	lock_release(&h->speciallock);
 }
 
-bool mlegacy_has_finalizer(heap_t *h, uintptr_t base, size_t size)
-{
-	bool r;
-
-	lock_acquire(&h->speciallock);
-	r = specialbit_get(h, base) && fin_range(h, base, size, false, false) != 0;
-	lock_release(&h->speciallock);
-	return r;
-}
-
 void mlegacy_setaddrbucket(heap_t *h, uintptr_t p, bucket_t *b)
 {
 	lock_acquire(&h->speciallock);
@@ -384,23 +374,28 @@ void mlegacy_setaddrbucket(heap_t *h, uintptr_t p, bucket_t *b)
 	lock_release(&h->speciallock);
 }
 
-/* Explicit free of the object at base: count its profile record's free. */
-void mlegacy_free_all(heap_t *h, uintptr_t base, size_t size)
+/* Explicit free of the object at base: count its profile record's free.
+ * Refused (false, nothing changed) if it has a finalizer: checked under the
+ * same lock as the change, as mspecial_free_all does. */
+bool mlegacy_free_all(heap_t *h, uintptr_t base, size_t size)
 {
 	bucket_t *b;
 
 	lock_acquire(&h->speciallock);
 	if (!specialbit_get(h, base)) {
 		lock_release(&h->speciallock);
-		return;
+		return true;
 	}
-	if (fin_range(h, base, size, false, false))
-		heap_throw(h, "can't explicitly free an object with a finalizer (%#lx)", (unsigned long)base);
+	if (fin_range(h, base, size, false, false)) {
+		lock_release(&h->speciallock);
+		return false;
+	}
 	b = getaddrbucket(h, base, true);
 	specialbit_put(h, base, false);
 	lock_release(&h->speciallock);
 	if (b != NULL)
 		mprof_free(h, b, size, false);
+	return true;
 }
 
 void mlegacy_markroots(heap_t *h)

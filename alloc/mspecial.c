@@ -126,18 +126,25 @@ bool mspecial_free(heap_t *h, special_t *x, uintptr_t p, size_t size, bool byswe
 	}
 }
 
-/* Explicit free of [p, p+size): the caller has refused objects with a
- * finalizer (mspecial_has_finalizer), so only profile records remain. */
-void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
+/* Explicit free of [p, p+size): drops its profile records. An object with
+ * a finalizer is refused (false, nothing changed). The check and the unlink
+ * are one critical section, so a setfinalizer racing the free on another P
+ * is ordered before it (refused) or after it (its object is gone), never in
+ * between, where it would leave a finalizer on a freed object. */
+bool mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
 {
 	special_t **t, *x;
 	uintptr_t off = span_offset(s, p);
 
-	if (h->cfg.specials == HEAP_SPECIALS_LEGACY) {
-		mlegacy_free_all(h, p, size);
-		return;
-	}
+	if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
+		return mlegacy_free_all(h, p, size);
 	lock_acquire(&s->speciallock);
+	for (x = s->specials; x != NULL && x->offset < off + size; x = x->next) {
+		if (x->offset >= off && x->kind == KIND_SPECIAL_FINALIZER) {
+			lock_release(&s->speciallock);
+			return false;
+		}
+	}
 	t = &s->specials;
 	while ((x = *t) != NULL && x->offset < off + size) {
 		if (x->offset < off) {
@@ -146,28 +153,11 @@ void mspecial_free_all(heap_t *h, mspan_t *s, uintptr_t p, size_t size)
 		}
 		link_store(t, x->next);
 		if (!mspecial_free(h, x, p + (x->offset - off), size, false))
-			heap_throw(h, "can't explicitly free an object with a finalizer (%#lx)",
+			heap_throw(h, "free of %#lx: a finalizer appeared under the span's speciallock",
 			           (unsigned long)p);
 	}
 	lock_release(&s->speciallock);
-}
-
-bool mspecial_has_finalizer(heap_t *h, mspan_t *s, uintptr_t base, size_t size)
-{
-	uintptr_t off = span_offset(s, base);
-	bool found = false;
-
-	if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
-		return mlegacy_has_finalizer(h, base, size);
-	lock_acquire(&s->speciallock);
-	for (special_t *x = s->specials; x != NULL && x->offset < off + size; x = x->next) {
-		if (x->offset >= off && x->kind == KIND_SPECIAL_FINALIZER) {
-			found = true;
-			break;
-		}
-	}
-	lock_release(&s->speciallock);
-	return found;
+	return true;
 }
 
 /*

@@ -27,6 +27,13 @@ uintptr_t heap_arena_base(const heap_t *h);
 /* The legacy tables' and special bits' invariants. */
 bool mlegacy_is_valid(heap_t *h, char *why, size_t len);
 
+/* Measurement only (allocfuzz bench exec --skip-checks): a comma-separated
+ * list of the heap checker's costlier invariants not computed at all, so a
+ * benchmark can price them in one build: legacy_tables,
+ * lazy_grow_before_reclaim. NULL (the default): every check runs. */
+extern const char *heap_skip_checks;
+bool heap_check_skipped(const char *invariant);
+
 #endif
 
 /* Outside the include guard: a white-box file may include this header

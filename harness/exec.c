@@ -165,6 +165,7 @@ static void exec_reset(exec_t *ex, const program_t *prog)
 	model_reset(ex->m);
 	ex->npobj = ex->nlive = ex->nlastfin = 0;
 	ex->ptrs_used = 0;
+	ex->freed_last = 0;
 	ex->proc = 0;
 	ex->stack = 0;
 	ex->last_err = ALLOC_OK;
@@ -220,7 +221,7 @@ static exec_status_t finish(exec_t *ex, uint32_t endline)
 
 static opbin_ctx_t live_ctx(exec_t *ex)
 {
-	return (opbin_ctx_t){ ex->live, ex->nlive, ex->psize, ex->pptrs, ex->ptrs_used };
+	return (opbin_ctx_t){ ex->live, ex->nlive, ex->psize, ex->pptrs, ex->ptrs_used, ex->freed_last };
 }
 
 /* The binary form's budget of pointer words counts every alloc that ran. */
@@ -236,7 +237,10 @@ exec_status_t exec_run_program(exec_t *ex, const program_t *prog, opbuf_t *asm_o
 	ex->binary = false;
 	char why[200];
 	uint32_t lastline = 0;
-	for (size_t i = 0; i < prog->nops && !ex->stop; i++) {
+	/* asm: each op's encoding starts at off[i]; repeat blocks are
+	 * compacted once all are known (opbin_compact) */
+	size_t *off = asm_out ? ops_xrealloc(NULL, (prog->nops + 1) * sizeof *off) : NULL, i;
+	for (i = 0; i < prog->nops && !ex->stop; i++) {
 		const op_t *op = &prog->ops[i];
 		ex->op = op;
 		lastline = op->line;
@@ -250,12 +254,19 @@ exec_status_t exec_run_program(exec_t *ex, const program_t *prog, opbuf_t *asm_o
 			break;
 		}
 		opbin_ctx_t ctx = live_ctx(ex);
+		if (asm_out)
+			off[i] = asm_out->len;
 		if (asm_out && !opbin_encode(op, &ctx, asm_out)) {
 			input_error(ex, "this op has no binary encoding");
 			break;
 		}
 		count_ptrs(ex, op);
 		step(ex, op);
+	}
+	if (asm_out) {
+		off[i] = asm_out->len;
+		opbin_compact(prog, i, off, asm_out);
+		free(off);
 	}
 	return finish(ex, lastline + 1);
 }
@@ -266,20 +277,20 @@ exec_status_t exec_run_binary(exec_t *ex, const uint8_t *data, size_t n, program
 	exec_reset(ex, record ? record : &noname);
 	ex->binary = true;
 	char why[200];
-	for (size_t at = 0; at < n && !ex->stop;) {
-		opbin_raw_t raw;
-		uint32_t here = (uint32_t)at;
-		at += opbin_decode(data + at, n - at, here, &raw);
+	opbin_iter_t it;
+	opbin_raw_t raw;
+	opbin_iter_init(&it, data, n, 0);
+	while (!ex->stop && opbin_next(&it, &raw)) {
 		opbin_ctx_t ctx = live_ctx(ex);
 		op_t op;
 		if (!opbin_resolve(&raw, &ctx, (int32_t)ex->npobj, &op))
 			continue;
 		if (precheck(ex, &op, why, sizeof why))
 			continue;
+		if (record)  /* encoded in the state it runs in, before it changes it */
+			program_record(record, &op, &ctx, &raw);
 		count_ptrs(ex, &op);
 		step(ex, &op);
-		if (record)
-			program_push(record, &op);
 	}
 	return finish(ex, (uint32_t)n);
 }
@@ -308,6 +319,10 @@ int exec_fuzz_one(exec_mode_t mode, const uint8_t *data, size_t n)
 	static exec_t *ex[EXEC_MODEL_ONLY + 1];
 	if (!ex[mode]) {
 		exec_config_t cfg = { .mode = mode };
+		/* A campaign may start every input at one profile rate (the
+		 * sampling oracle's false-alarm campaign); inputs still change it. */
+		const char *rate = getenv("AF_PROFRATE");
+		cfg.profrate = rate ? strtoll(rate, NULL, 0) : 0;
 		ex[mode] = exec_new(&cfg);
 		if (!ex[mode])
 			abort();

@@ -79,6 +79,7 @@ struct exec {
 	uint64_t *psize, *pptrs;
 	size_t npobj, cappobj;
 	uint64_t ptrs_used;        /* pointer words of the program's allocs (OPBIN_MAX_PTRS_PROG) */
+	int32_t freed_last;        /* 1 + program id of the object the last OK free freed (0: none) */
 	/* model objects */
 	int32_t *m2p;           /* model id -> program id */
 	uint32_t *refs;         /* model id -> pointers to it from roots and live slots */

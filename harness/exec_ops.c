@@ -238,6 +238,7 @@ static void op_free(exec_t *ex, const op_t *op)
 	if (me.err == ALLOC_OK) {
 		note_death(ex, mid, false);
 		live_filter(ex);
+		ex->freed_last = op->obj + 1;
 	}
 	snprintf(ex->res, sizeof ex->res, "%s", alloc_errname(me.err));
 }
@@ -393,7 +394,13 @@ const char *precheck(exec_t *ex, const op_t *op, char *why, size_t n)
 			snprintf(why, n, "'%s' was never allocated (its alloc failed)", pname(ex, objs[i], tmp));
 			return why;
 		}
-		if (!is_live_mid(ex, ex->p2m[objs[i]])) {
+		/* A double free (the object freed last, nothing allocated since):
+		 * the model predicts NOT_ALLOCATED, or NOT_IN_HEAP if its span went
+		 * back to the page heap. Any other dead object may share its slot
+		 * with a newer one: no answer is predictable. */
+		if (!is_live_mid(ex, ex->p2m[objs[i]]) &&
+		    !(op->code == OP_FREE && objs[i] + 1 == ex->freed_last &&
+		      !model_free(ex->m, ex->p2m[objs[i]], 0).stale)) {
 			snprintf(why, n, "'%s' is dead", pname(ex, objs[i], tmp));
 			return why;
 		}

@@ -27,6 +27,8 @@
 extern size_t opbin_split(const uint8_t *data, size_t n, opbin_rec_t *recs, size_t max)
 	__attribute__((weak));
 extern size_t opbin_reclen(const uint8_t *data, size_t n) __attribute__((weak));
+extern bool opbin_is_repeat(const uint8_t *rec, size_t n) __attribute__((weak));
+extern size_t opbin_put_repeat(uint8_t out[5], uint32_t count, uint8_t len) __attribute__((weak));
 /* libFuzzer's own mutators (dictionary, CMP traces); absent under AFL++. */
 extern size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max) __attribute__((weak));
 
@@ -169,6 +171,47 @@ static size_t rec_engine_mutate(const prog_t *p, size_t i, uint8_t tmp[REC_MAX])
 	return rec_fix(tmp);
 }
 
+/* The compact op (REPEAT count,len: the next len records count times).
+ * Wrapping a run of records in a REPEAT, or scaling a REPEAT's count or
+ * moving its len by one, builds the many-of-one-shape programs that reach
+ * capacity boundaries in one step, and keeps every record whole: only the
+ * header record changes. */
+static uint32_t repeat_count(const prog_t *p, size_t i, uint8_t *len)
+{
+	const uint8_t *d = p->d + p->rec[i].off;
+	uint32_t c = d[1] == 0xff ? (uint32_t)d[2] | (uint32_t)d[3] << 8 : d[1];
+	*len = d[1] == 0xff ? d[4] : d[2];
+	return c;
+}
+
+static size_t mutate_repeat(rng_t *r, const prog_t *p, uint8_t tmp[REC_MAX], size_t *at, bool *replace)
+{
+	size_t nr = p->nrec, j = below(r, nr), seen = 0;
+	/* a REPEAT of the program, picked uniformly among them */
+	for (size_t i = 0; i < nr; i++)
+		if (opbin_is_repeat(p->d + p->rec[i].off, p->rec[i].len) && below(r, ++seen) == 0)
+			j = i;
+	if (!seen || below(r, 3) == 0) {
+		/* wrap records j.. in a new REPEAT: count 2..1024, len 1..8 */
+		*at = below(r, nr + 1);
+		*replace = false;
+		return opbin_put_repeat(tmp, (uint32_t)(2 + below(r, (size_t)2 << below(r, 10))),
+		                        (uint8_t)(1 + below(r, 8)));
+	}
+	uint8_t len;
+	uint32_t c = repeat_count(p, j, &len);
+	switch (below(r, 5)) {
+	case 0: c = c < 0x8000 ? 2 * c + 1 : c; break;
+	case 1: c /= 2; break;
+	case 2: c += 1 + (uint32_t)below(r, 8); break;
+	case 3: len = (uint8_t)(len + 1); break;
+	default: len = len ? (uint8_t)(len - 1) : 0; break;
+	}
+	*at = j;
+	*replace = true;
+	return opbin_put_repeat(tmp, c > 0xffff ? 0xffff : c, len);
+}
+
 /* The program with records a and b exchanged. */
 static void emit_swapped(out_t *o, const prog_t *p, size_t a, size_t b)
 {
@@ -193,7 +236,8 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 	prog_split(&p, copy, n);
 	out_t o = { outbuf, 0, max };
 	size_t nr = p.nrec, i = below(r, nr + 1), j = below(r, nr), k;
-	unsigned kind = nr ? (unsigned)below(r, LLVMFuzzerMutate ? 10 : 8) : 0;
+	unsigned kind = nr ? (unsigned)below(r, LLVMFuzzerMutate ? 11 : 9) : 0;
+	bool replace;
 	switch (kind) {
 	case 0:  /* insert a random record */
 		emit_recs(&o, &p, 0, i);
@@ -228,7 +272,13 @@ static size_t mutate_ops(rng_t *r, const uint8_t *in, size_t n, uint8_t *outbuf,
 		emit(&o, tmp, rec_tweak(r, &p, j, tmp, kind == 7));
 		emit_recs(&o, &p, j + 1, nr);
 		break;
-	case 8:  /* the engine's byte mutators inside one record */
+	case 8:  /* a REPEAT: wrap a run of records, or scale one's count or len */
+		k = mutate_repeat(r, &p, tmp, &i, &replace);
+		emit_recs(&o, &p, 0, i);
+		emit(&o, tmp, k);
+		emit_recs(&o, &p, i + replace, nr);
+		break;
+	case 9:  /* the engine's byte mutators inside one record */
 		emit_recs(&o, &p, 0, j);
 		emit(&o, tmp, rec_engine_mutate(&p, j, tmp));
 		emit_recs(&o, &p, j + 1, nr);
@@ -283,7 +333,7 @@ static bool op_mutations(void)
 	static int enabled = -1;
 	if (enabled < 0) {
 		const char *e = getenv("AF_MUTATOR");
-		enabled = opbin_split && opbin_reclen && !(e && strcmp(e, "0") == 0);
+		enabled = opbin_split && opbin_reclen && opbin_is_repeat && opbin_put_repeat && !(e && strcmp(e, "0") == 0);
 	}
 	return enabled;
 }

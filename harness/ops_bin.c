@@ -23,14 +23,14 @@
 const uint8_t opbin_table[OPBIN_NCODES] = {
 	OP_ALLOC, OP_FREE, OP_STORE, OP_ROOT, OP_SETFIN, OP_CLEARFIN, OP_GC,
 	OP_SWEEP, OP_RUNFIN, OP_PROC, OP_PROFRATE, OP_STACK, OP_CHECK, OP_SCAVENGE,
-	OP_ALLOC, OP_ALLOC, OP_FREE, OP_STORE, OP_SETFIN, OP_GC,
+	OP_ALLOC, OP_ALLOC, OP_FREE, OP_STORE, OP_SETFIN, OP_REPEAT,
 };
 
 static const char *const layouts[OP__COUNT] = {
 	[OP_ALLOC] = "zp", [OP_FREE] = "o", [OP_ROOT] = "stf", [OP_STORE] = "oitf",
 	[OP_SETFIN] = "ofa", [OP_CLEARFIN] = "o", [OP_GC] = "", [OP_SWEEP] = "n",
 	[OP_RUNFIN] = "", [OP_PROC] = "n", [OP_PROFRATE] = "r", [OP_STACK] = "n",
-	[OP_CHECK] = "", [OP_SCAVENGE] = "",
+	[OP_CHECK] = "", [OP_SCAVENGE] = "", [OP_REPEAT] = "cl",
 };
 
 const char *opbin_layout(op_code_t c)
@@ -53,6 +53,7 @@ static uint32_t rd32(rd_t *r) { uint32_t lo = rd16(r); return lo | rd16(r) << 16
 #define S_NIL   0xff   /* target selector: nil (a subject reads it as 255) */
 #define F_EXACT 0xff   /* offset: 4-byte exact */
 #define R_EXACT 0xff   /* profile rate: 4-byte exact */
+#define C_EXACT 0xff   /* repeat count: 2-byte exact */
 
 /* The units of the binary form, Go's constants (not the allocator's: what a
  * corpus byte means must not depend on the code under test). */
@@ -141,6 +142,8 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 		raw->b = read_ptrs(&r, raw->a);
 		break;
 	case OP_FREE:
+		raw->sel = read_sel(&r, true);   /* 0xff: the object freed last */
+		break;
 	case OP_CLEARFIN:
 		raw->sel = read_sel(&r, false);
 		break;
@@ -180,6 +183,12 @@ size_t opbin_decode(const uint8_t *data, size_t n, uint32_t at, opbin_raw_t *raw
 	case OP_STACK:
 		raw->a = rd8(&r);
 		break;
+	case OP_REPEAT: {
+		uint8_t k = rd8(&r);
+		raw->a = k == C_EXACT ? rd16(&r) : k;
+		raw->b = rd8(&r);
+		break;
+	}
 	default:
 		break;
 	}
@@ -203,6 +212,92 @@ size_t opbin_split(const uint8_t *data, size_t n, opbin_rec_t *recs, size_t max)
 		at += len;
 	}
 	return count;
+}
+
+/* ---- the compact op: REPEAT blocks ---- */
+
+bool opbin_is_heavy(op_code_t c)
+{
+	return c == OP_GC || c == OP_SWEEP || c == OP_RUNFIN || c == OP_CHECK || c == OP_SCAVENGE;
+}
+
+bool opbin_is_repeat(const uint8_t *rec, size_t n)
+{
+	return n && opbin_table[rec[0] % OPBIN_NCODES] == OP_REPEAT;
+}
+
+void opbin_iter_init(opbin_iter_t *it, const uint8_t *d, size_t n, uint32_t base)
+{
+	*it = (opbin_iter_t){ .d = d, .n = n, .base = base,
+	                      .ops_left = OPBIN_REPEAT_OPS, .heavy_left = OPBIN_REPEAT_HEAVY };
+}
+
+/* A REPEAT at it->at - hdr with count and len: its body is the next len
+ * records (fewer at the end of the input); it runs 1 + extra iterations,
+ * extra as far as the budget allows. */
+static void start_repeat(opbin_iter_t *it, size_t hdr, uint64_t count, uint64_t len)
+{
+	size_t end = it->at;
+	uint64_t nrec = 0, nheavy = 0;
+	while (nrec < len && end < it->n) {
+		opbin_raw_t raw;
+		end += opbin_decode(it->d + end, it->n - end, 0, &raw);
+		nrec++;
+		nheavy += opbin_is_heavy((op_code_t)raw.code);
+	}
+	if (!nrec)
+		return;
+	uint64_t extra = count > 1 ? count - 1 : 0;
+	if (extra > it->ops_left / nrec)
+		extra = it->ops_left / nrec;
+	if (nheavy && extra > it->heavy_left / nheavy)
+		extra = it->heavy_left / nheavy;
+	it->ops_left -= extra * nrec;
+	it->heavy_left -= extra * nheavy;
+	it->body = it->at;
+	it->end = end;
+	it->iters = (uint32_t)(1 + extra);
+	it->iter = 0;
+	it->rep = it->base + (uint32_t)hdr + 1;
+}
+
+bool opbin_next(opbin_iter_t *it, opbin_raw_t *raw)
+{
+	for (;;) {
+		if (it->iters && it->at >= it->end) {
+			if (++it->iter < it->iters)
+				it->at = it->body;
+			else
+				it->iters = 0;
+			continue;
+		}
+		if (it->at >= it->n)
+			return false;
+		size_t at = it->at;
+		it->at += opbin_decode(it->d + at, it->n - at, it->base + (uint32_t)at, raw);
+		if (raw->code != OP_REPEAT) {
+			raw->rep = it->iters ? it->rep : 0;
+			raw->iter = it->iters ? it->iter : 0;
+			return true;
+		}
+		if (!it->iters)  /* a REPEAT inside a body does nothing */
+			start_repeat(it, at, raw->a, raw->b);
+	}
+}
+
+size_t opbin_put_repeat(uint8_t out[5], uint32_t count, uint8_t len)
+{
+	size_t n = 0;
+	out[n++] = OPBIN_NCODES - 1;  /* the table's only REPEAT slot */
+	if (count < C_EXACT) {
+		out[n++] = (uint8_t)count;
+	} else {
+		out[n++] = C_EXACT;
+		out[n++] = (uint8_t)(count & 0xff);
+		out[n++] = (uint8_t)(count >> 8);
+	}
+	out[n++] = len;
+	return n;
 }
 
 /* ---- resolution against the live set ---- */
@@ -229,6 +324,12 @@ bool opbin_resolve(const opbin_raw_t *raw, const opbin_ctx_t *ctx, int32_t new_o
 			op->b = ctx->ptrs_used < OPBIN_MAX_PTRS_PROG ? OPBIN_MAX_PTRS_PROG - ctx->ptrs_used : 0;
 		return true;
 	case OP_FREE:
+		if (raw->sel == SEL_NIL) {
+			/* a double free: the executor decides whether it can run */
+			op->obj = ctx->freed_last - 1;
+			return ctx->freed_last > 0;
+		}
+		__attribute__((fallthrough));
 	case OP_CLEARFIN:
 	case OP_SETFIN:
 	case OP_STORE:
@@ -395,6 +496,13 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 		ok = put_alloc(&b, op, ctx);
 		break;
 	case OP_FREE:
+		if (!sel_of(ctx, op->obj, &k)) {
+			ok = op->obj >= 0 && op->obj == ctx->freed_last - 1;
+			put8(&b, S_NIL);
+			break;
+		}
+		put_sel(&b, k);
+		break;
 	case OP_CLEARFIN:
 		ok = sel_of(ctx, op->obj, &k);
 		put_sel(&b, k);
@@ -435,4 +543,56 @@ bool opbin_encode(const op_t *op, const opbin_ctx_t *ctx, opbuf_t *out)
 		opbuf_put(out, b.buf, b.len);
 	opbuf_free(&b);
 	return ok;
+}
+
+/* ---- repeat blocks for asm and disasm ---- */
+
+/* Records of ops [from, to): each op encodes as one record (expect ops as
+ * none); heavy ones counted apart. */
+static void body_records(const program_t *p, size_t from, size_t to, const size_t *off,
+                         uint64_t *nrec, uint64_t *nheavy)
+{
+	*nrec = *nheavy = 0;
+	for (size_t i = from; i < to; i++)
+		if (off[i + 1] > off[i]) {
+			++*nrec;
+			*nheavy += opbin_is_heavy((op_code_t)p->ops[i].code);
+		}
+}
+
+void opbin_compact(const program_t *p, size_t nops, const size_t *off, opbuf_t *bin)
+{
+	opbuf_t out = { 0 };
+	uint64_t ops_left = OPBIN_REPEAT_OPS, heavy_left = OPBIN_REPEAT_HEAVY;
+	size_t r = 0;
+	for (size_t i = 0; i < nops;) {
+		while (r < p->nreps && p->reps[r].first < i)
+			r++;
+		const oprep_t *rp = r < p->nreps && p->reps[r].first == i ? &p->reps[r] : NULL;
+		if (rp && rp->ok && rp->count >= 2 && rp->end <= nops && rp->nbody) {
+			uint64_t nrec, nheavy, extra = rp->count - 1;
+			body_records(p, i, i + rp->nbody, off, &nrec, &nheavy);
+			size_t len = off[i + rp->nbody] - off[i];
+			bool same = nrec >= 1 && nrec <= OPBIN_REPEAT_MAXLEN && rp->count <= OPBIN_REPEAT_MAXCOUNT &&
+			            extra * nrec <= ops_left && extra * nheavy <= heavy_left;
+			for (uint32_t t = 1; same && t < rp->count; t++) {
+				size_t at = i + t * rp->nbody;
+				same = off[at + rp->nbody] - off[at] == len &&
+				       !memcmp(bin->buf + off[at], bin->buf + off[i], len);
+			}
+			if (same) {
+				uint8_t hdr[5];
+				opbuf_put(&out, hdr, opbin_put_repeat(hdr, rp->count, (uint8_t)nrec));
+				opbuf_put(&out, bin->buf + off[i], len);
+				ops_left -= extra * nrec;
+				heavy_left -= extra * nheavy;
+				i = rp->end;
+				continue;
+			}
+		}
+		opbuf_put(&out, bin->buf + off[i], off[i + 1] - off[i]);
+		i++;
+	}
+	opbuf_free(bin);
+	*bin = out;
 }

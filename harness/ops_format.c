@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const code_names[OP__COUNT] = {
@@ -129,11 +130,173 @@ int op_format(const program_t *p, const op_t *op, char *buf, size_t n)
 	return (int)sb.len;
 }
 
+/* ---- printing repeat blocks (disasm of a recorded binary run) ----
+ *
+ * A block prints as `repeat N {` with its first iteration when every
+ * iteration encodes to the same bytes (so asm writes it back as the same
+ * REPEAT record) and prints as the same lines. Objects allocated in a
+ * printed block are named bI_K (the K-th alloc of the body of the I-th
+ * printed block): each iteration binds the same names again, so a
+ * reference must name the newest object bound to its name, else the block
+ * prints op by op. Dropping a block renames its objects h<id>, which may
+ * break another block's text: repeat until nothing changes. */
+
+typedef struct pview {
+	const program_t *p;
+	bool *on;            /* per rep: printed as a block */
+	int32_t *blk, *k;    /* per object: its block (-1: h<id>) and alloc index */
+	size_t nobj;
+	program_t named;     /* p with objname filled from blk/k */
+} pview_t;
+
+static bool enc_equal(const program_t *p, size_t a, size_t b)
+{
+	const op_t *x = &p->ops[a], *y = &p->ops[b];
+	return x->nenc != OPS_NOENC && x->nenc == y->nenc &&
+	       !memcmp(p->enc.buf + x->enc, p->enc.buf + y->enc, x->nenc);
+}
+
+static void pv_name(pview_t *v)
+{
+	for (size_t o = 0; o < v->nobj; o++) {
+		free(v->named.objname[o]);
+		v->named.objname[o] = NULL;
+		v->blk[o] = -1;
+	}
+	int ord = 0;
+	for (size_t r = 0; r < v->p->nreps; r++) {
+		if (!v->on[r])
+			continue;
+		const oprep_t *rp = &v->p->reps[r];
+		for (size_t i = rp->first; i < rp->end; i++) {
+			const op_t *op = &v->p->ops[i];
+			if (op->code != OP_ALLOC || op->obj < 0)
+				continue;
+			int32_t k = 0;
+			for (size_t j = rp->first + (i - rp->first) / rp->nbody * rp->nbody; j < i; j++)
+				k += v->p->ops[j].code == OP_ALLOC;
+			v->blk[op->obj] = (int32_t)r;
+			v->k[op->obj] = k;
+			char name[48];
+			snprintf(name, sizeof name, "b%d_%d", ord, (int)k);
+			v->named.objname[op->obj] = strdup(name);
+		}
+		ord++;
+	}
+	for (size_t o = 0; o < v->nobj; o++)
+		if (!v->named.objname[o]) {
+			char name[24];
+			snprintf(name, sizeof name, "h%zu", o);
+			v->named.objname[o] = strdup(name);
+		}
+}
+
+/* One pass: drops blocks whose iterations differ or whose names would bind
+ * the wrong object, and blocks past the binary form's bounds. */
+static bool pv_settle(pview_t *v)
+{
+	const program_t *p = v->p;
+	bool changed = false;
+	char l1[512], l2[512];
+	uint64_t ops_left = OPBIN_REPEAT_OPS, heavy_left = OPBIN_REPEAT_HEAVY;
+	for (size_t r = 0; r < p->nreps; r++) {
+		const oprep_t *rp = &p->reps[r];
+		if (!v->on[r])
+			continue;
+		bool same = true;
+		uint64_t nrec = 0, nheavy = 0;
+		for (size_t i = rp->first; same && i < rp->first + rp->nbody; i++) {
+			nrec += p->ops[i].nenc > 0;
+			nheavy += p->ops[i].nenc > 0 && opbin_is_heavy((op_code_t)p->ops[i].code);
+		}
+		for (size_t i = rp->first + rp->nbody; same && i < rp->end; i++) {
+			size_t j = rp->first + (i - rp->first) % rp->nbody;
+			op_format(&v->named, &p->ops[i], l1, sizeof l1);
+			op_format(&v->named, &p->ops[j], l2, sizeof l2);
+			same = enc_equal(p, i, j) && !strcmp(l1, l2);
+		}
+		uint64_t extra = rp->count - 1;
+		same = same && nrec >= 1 && nrec <= OPBIN_REPEAT_MAXLEN && rp->count <= OPBIN_REPEAT_MAXCOUNT &&
+		       extra * nrec <= ops_left && extra * nheavy <= heavy_left;
+		if (!same) {
+			v->on[r] = false;
+			changed = true;
+		} else {
+			ops_left -= extra * nrec;
+			heavy_left -= extra * nheavy;
+		}
+	}
+	/* names: a reference to a block object must be the newest of its name */
+	int32_t *newest = calloc(p->nreps * 256 + 1, sizeof *newest);
+	for (size_t i = 0; i < p->nops && newest; i++) {
+		const op_t *op = &p->ops[i];
+		int32_t refs[2] = { op->code == OP_ALLOC ? OBJ_NONE : op->obj, op->obj2 };
+		for (int t = 0; t < 2; t++) {
+			int32_t o = refs[t];
+			if (o < 0 || (size_t)o >= v->nobj || v->blk[o] < 0 || v->k[o] >= 256)
+				continue;
+			if (newest[v->blk[o] * 256 + v->k[o]] != o + 1 && v->on[v->blk[o]]) {
+				v->on[v->blk[o]] = false;
+				changed = true;
+			}
+		}
+		if (op->code == OP_ALLOC && op->obj >= 0 && (size_t)op->obj < v->nobj && v->blk[op->obj] >= 0 &&
+		    v->k[op->obj] < 256)
+			newest[v->blk[op->obj] * 256 + v->k[op->obj]] = op->obj + 1;
+	}
+	free(newest);
+	return changed;
+}
+
 void program_print(const program_t *p, FILE *out)
 {
 	char line[512];
-	for (size_t i = 0; i < p->nops; i++) {
-		op_format(p, &p->ops[i], line, sizeof line);
+	pview_t v = { .p = p, .named = *p };
+	for (size_t i = 0; i < p->nops; i++)
+		if (p->ops[i].code == OP_ALLOC && p->ops[i].obj >= 0 && (size_t)p->ops[i].obj >= v.nobj)
+			v.nobj = (size_t)p->ops[i].obj + 1;
+	bool blocks = p->enc.len && p->nreps && !p->nobjs;  /* recorded binary runs only */
+	if (blocks) {
+		v.on = calloc(p->nreps, sizeof *v.on);
+		v.blk = calloc(v.nobj + 1, sizeof *v.blk);
+		v.k = calloc(v.nobj + 1, sizeof *v.k);
+		v.named.objname = calloc(v.nobj + 1, sizeof *v.named.objname);
+		v.named.nobjs = v.nobj;
+		if (!v.on || !v.blk || !v.k || !v.named.objname)
+			abort();
+		for (size_t r = 0; r < p->nreps; r++) {
+			const oprep_t *rp = &p->reps[r];
+			v.on[r] = rp->ok && rp->count >= 2 && rp->nbody && rp->end - rp->first == rp->count * rp->nbody;
+		}
+		do
+			pv_name(&v);
+		while (pv_settle(&v));
+	}
+	const program_t *np = blocks ? &v.named : p;
+	for (size_t i = 0, r = 0; i < p->nops;) {
+		while (blocks && r < p->nreps && p->reps[r].first < i)
+			r++;
+		if (blocks && r < p->nreps && p->reps[r].first == i && v.on[r]) {
+			const oprep_t *rp = &p->reps[r];
+			fprintf(out, "repeat %u {\n", rp->count);
+			for (size_t j = i; j < i + rp->nbody; j++) {
+				op_format(np, &p->ops[j], line, sizeof line);
+				fprintf(out, "  %s\n", line);
+			}
+			fprintf(out, "}\n");
+			i = rp->end;
+			continue;
+		}
+		op_format(np, &p->ops[i], line, sizeof line);
 		fprintf(out, "%s\n", line);
+		i++;
+	}
+	if (blocks) {
+		for (size_t o = 0; o < v.nobj; o++)
+			free(v.named.objname[o]);
+		free(v.named.objname);
+		free(v.on);
+		free(v.blk);
+		free(v.k);
 	}
 }

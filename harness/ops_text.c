@@ -35,6 +35,8 @@ void program_free(program_t *p)
 	free(p->ops);
 	free(p->lists);
 	free(p->path);
+	free(p->reps);
+	opbuf_free(&p->enc);
 	program_init(p);
 }
 
@@ -71,6 +73,49 @@ uint32_t program_push_list(program_t *p, const int32_t *ids, size_t n)
 		memcpy(p->lists + at, ids, n * sizeof *ids);
 	p->nlists += n;
 	return at;
+}
+
+oprep_t *program_push_rep(program_t *p)
+{
+	if (p->nreps == p->capreps) {
+		p->capreps = p->capreps ? 2 * p->capreps : 16;
+		p->reps = xrealloc(p->reps, p->capreps * sizeof *p->reps);
+	}
+	oprep_t *r = &p->reps[p->nreps++];
+	memset(r, 0, sizeof *r);
+	return r;
+}
+
+/* A recorded binary run (disasm): the op, its canonical encoding in the
+ * state it ran in, and which REPEAT iteration it belongs to. (Here and not
+ * in ops_bin.c: the AFL++ mutator library links ops_bin.c alone.) */
+void program_record(program_t *p, const op_t *op, const opbin_ctx_t *ctx, const opbin_raw_t *raw)
+{
+	size_t i = program_push(p, op);
+	size_t at = p->enc.len;
+	bool ok = opbin_encode(op, ctx, &p->enc);
+	p->ops[i].enc = (uint32_t)at;
+	p->ops[i].nenc = ok ? (uint32_t)(p->enc.len - at) : OPS_NOENC;
+	if (!raw->rep)
+		return;
+	oprep_t *r = p->nreps ? &p->reps[p->nreps - 1] : NULL;
+	if (!r || r->rep != raw->rep || r->end != i) {
+		r = program_push_rep(p);
+		*r = (oprep_t){ .first = i, .end = i, .count = 1, .rep = raw->rep, .iter = raw->iter,
+		                .ok = raw->iter == 0 };
+	}
+	if (raw->iter != r->iter) {
+		/* every iteration records as many ops as the first (none skipped) */
+		if (raw->iter != r->iter + 1 || r->cur != r->nbody)
+			r->ok = false;
+		r->iter = raw->iter;
+		r->cur = 0;
+		r->count++;
+	}
+	r->cur++;
+	if (r->count == 1)
+		r->nbody++;
+	r->end = i + 1;
 }
 
 bool op_is_expect(op_code_t c)
@@ -421,9 +466,11 @@ static bool parse_range(parser_t *ps, src_t *sc, size_t from, size_t to)
 				return perr(ps, "repeat count: at least 1");
 			uint32_t open = ps->line;
 			size_t close = i + 1;
+			bool nested = false;
 			for (int depth = 1; close < to; close++) {
 				if (!tokenize(ps, sc->text, &sc->lines[close], (uint32_t)(close + 1), &sc->buf, &sc->cap))
 					return false;
+				nested |= is_repeat_open(ps);
 				depth += is_repeat_open(ps) ? 1 : is_block_close(ps) ? -1 : 0;
 				if (depth == 0)
 					break;
@@ -432,9 +479,16 @@ static bool parse_range(parser_t *ps, src_t *sc, size_t from, size_t to)
 				ps->line = open;
 				return perr(ps, "repeat without its closing '}'");
 			}
+			size_t first = ps->p->nops;
 			for (uint64_t k = 0; k < n; k++)
 				if (!parse_range(ps, sc, i + 1, close))
 					return false;
+			/* an innermost block is what asm can write as one REPEAT */
+			if (!nested && ps->p->nops > first) {
+				oprep_t *r = program_push_rep(ps->p);
+				*r = (oprep_t){ .first = first, .end = ps->p->nops, .nbody = (ps->p->nops - first) / n,
+				                .count = (uint32_t)n, .ok = true };
+			}
 			i = close;
 			continue;
 		}

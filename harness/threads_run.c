@@ -225,7 +225,7 @@ static opbin_ctx_t view(th_t *t, int p)
 		t->vptrs[id] = t->obj[id].ptrs;
 		ptrs_used += t->obj[id].ptrs;
 	}
-	return (opbin_ctx_t){ t->view, n, t->vsize, t->vptrs, ptrs_used };
+	return (opbin_ctx_t){ t->view, n, t->vsize, t->vptrs, ptrs_used, 0 };  /* no double free here */
 }
 
 /* Bytes an allocation may cost the heap: its block, at least a page. */
@@ -409,9 +409,10 @@ static bool is_barrier(op_code_t c)
 void th_run(th_t *t, const uint8_t *data, size_t n)
 {
 	round_begin(t);
-	for (size_t pos = 0; pos < n && t->rounds < TH_MAXROUNDS;) {
-		opbin_raw_t raw;
-		pos += opbin_decode(data + pos, n - pos, (uint32_t)pos + 1, &raw);
+	opbin_iter_t it;
+	opbin_raw_t raw;
+	opbin_iter_init(&it, data, n, 1);
+	while (t->rounds < TH_MAXROUNDS && opbin_next(&it, &raw)) {
 		op_t op = { .code = raw.code, .a = raw.a, .obj = OBJ_NONE, .obj2 = OBJ_NONE };
 		switch ((op_code_t)raw.code) {
 		case OP_PROC:

@@ -3,6 +3,25 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* Process-wide counts, for campaigns that must say how many checks ran
+ * against the false-alarm bound (printed at exit when AF_SAMP_STATS is set;
+ * never part of a trace). */
+static uint64_t total_checks, total_tests;
+
+void samp_totals(uint64_t *checks, uint64_t *tests)
+{
+	*checks = total_checks;
+	*tests = total_tests;
+}
+
+__attribute__((destructor)) static void print_totals(void)
+{
+	if (getenv("AF_SAMP_STATS"))
+		fprintf(stderr, "sampling oracle: %llu checks in %llu inputs (false-alarm bound %g per input)\n",
+		        (unsigned long long)total_checks, (unsigned long long)total_tests, SAMP_ALPHA);
+}
 
 #define PI2 (3.14159265358979323846 * 3.14159265358979323846)
 
@@ -27,10 +46,12 @@ static double forget_log(uint32_t j)
 	return -log(SAMP_ALPHA / 2 * 6 / PI2) + 2 * log((double)j);
 }
 
+bool samp_skip;
+
 void samp_alloc(samp_test_t *t, samp_p_t *p, int64_t rate, uint64_t e, double *lo, double *hi)
 {
 	*lo = *hi = 0;
-	if (rate <= 0)
+	if (rate <= 0 || samp_skip)
 		return;             /* not profiling: the countdown is left alone */
 	if (rate == 1) {
 		*lo = *hi = 1;      /* every block, and the countdown becomes 0 */
@@ -107,13 +128,15 @@ double samp_log_tail_lower(double mu, uint64_t k)
 
 bool samp_check(samp_test_t *t, uint64_t k, char *why, size_t whylen)
 {
-	if (t->n == 0)
+	if (t->n == 0 || samp_skip)
 		return true;
 	/* Same data as the last check (another heap lane, or no publish since):
 	 * the same share of the budget, not a new one. */
 	if (t->n != t->checked_n) {
 		t->checked_n = t->n;
 		t->nchecks++;
+		total_checks++;
+		total_tests += t->nchecks == 1;
 	}
 	double j = t->nchecks ? t->nchecks : 1;
 	double budget = log(SAMP_ALPHA / 2 * 6 / PI2) - 2 * log(j);

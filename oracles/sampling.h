@@ -81,5 +81,11 @@ double samp_log_tail_lower(double mu, uint64_t k);
 /* Checks k sampled allocations against t (when t has new data since the last
  * check); false with why filled on a finding. */
 bool samp_check(samp_test_t *t, uint64_t k, char *why, size_t whylen);
+/* Checks done (with new data) and tests (inputs x lanes' models) that did
+ * at least one, since the process started. */
+void samp_totals(uint64_t *checks, uint64_t *tests);
+/* Measurement only (allocfuzz bench exec --skip-checks sampling): the
+ * oracle neither scores allocations nor checks. */
+extern bool samp_skip;
 
 #endif

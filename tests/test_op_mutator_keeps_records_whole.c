@@ -3,10 +3,13 @@
  * record: every mutant differs from its parent in at most one record that
  * was not already in the parent (insert, tweak), every splice is made of
  * its parents' records, outputs respect the size limit, the same seed gives
- * the same mutant, and mutants do differ from their parents.
+ * the same mutant, and mutants do differ from their parents. Some mutants
+ * change only a REPEAT header (a new one, or a count or len scaled) and so
+ * run many more or fewer ops from the same records.
  */
 #include "harness/mutator.c"
 #include "tests/t.h"
+#include "tests/opbin_t.h"
 
 /* mutator.c declares the op functions weak, and a weak reference does not
  * pull ops_bin.o out of af_harness: this strong one does, as exec*.c do in
@@ -64,7 +67,7 @@ int main(void)
 	}
 	CHECK(op_mutations());  /* this binary links ops_bin.c */
 
-	size_t changed = 0, total = 0, grew = 0, shrank = 0;
+	size_t changed = 0, total = 0, grew = 0, shrank = 0, rescaled = 0;
 	for (int p = 0; p < NPROG; p++) {
 		for (unsigned seed = 1; seed <= NSEED / NPROG * 10; seed++) {
 			memcpy(buf, prog[p], len[p]);
@@ -78,10 +81,22 @@ int main(void)
 			changed += n != len[p] || memcmp(buf, prog[p], n);
 			grew += n > len[p];
 			shrank += n < len[p];
+			/* one foreign record, a REPEAT header, and at least 8 ops more or fewer */
+			size_t before = opbin_run_length(prog[p], len[p]), after = opbin_run_length(buf, n);
+			if (foreign_records(buf, n, prog[p], len[p], NULL, 0) == 1 &&
+			    (after > before + 8 || after + 8 < before)) {
+				opbin_rec_t recs[MAX_RECS];
+				size_t nr = opbin_split(buf, n, recs, MAX_RECS);
+				for (size_t i = 0; i < nr && i < MAX_RECS; i++)
+					if (!has_record(prog[p], len[p], buf + recs[i].off, recs[i].len))
+						rescaled += opbin_is_repeat(buf + recs[i].off, recs[i].len);
+			}
 		}
 	}
 	CHECK(changed * 10 >= total * 9);  /* at least 90% of mutants differ */
 	CHECK(grew > 0 && shrank > 0);
+	CHECK(rescaled * 50 >= total);  /* REPEAT mutations: at least 2% of mutants */
+	fprintf(stderr, "%zu mutants, %zu changed, %zu rescaled by a REPEAT header\n", total, changed, rescaled);
 
 	for (int p = 0; p + 1 < NPROG; p++) {
 		for (unsigned seed = 1; seed <= 20; seed++) {
