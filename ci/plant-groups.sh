@@ -6,10 +6,10 @@
 # a failure, so one plant yields many failing inputs to group), then the tree's ci/repro
 # --minimize on each finding it kept, and revert.
 # Columns: inputs (failing inputs the campaign found), raw (distinct raw
-# signatures, before ci/fuzz links them by minimizing), groups (findings in
-# ci/fuzz's report), after (distinct signatures of the findings after
-# ci/repro --minimize), drift (minimizing rounds that failed differently and
-# were dropped, with the signature they showed).
+# signatures, before ci/fuzz groups them by bug key, ci/lib.sh af_bug_key),
+# groups (findings in ci/fuzz's report), after (distinct bug keys of the
+# findings after ci/repro --minimize), drift (minimizing rounds that failed
+# as another bug and were dropped, with the key they showed).
 gout=$root/out/plant-groups.md
 [ "$out" = "$root/out/plants.md" ] || gout=$out   # --out FILE
 gwork=$scratch/groups
@@ -30,7 +30,7 @@ write_groups() {
     echo "|---|---|--:|--:|--:|--:|---|---|"
     printf '%s\n' "${grows[@]}"
     echo
-    echo "Signatures shared by two plants (a fuzzing campaign that hit both would report them as one group):"
+    echo "Bug keys shared by two plants (a fuzzing campaign that hit both would report them as one group):"
     echo
     awk -F'\t' '{ p[$2] = ($2 in p ? p[$2] ", " : "") $1; n[$2]++ }
       END { for (s in n) if (n[s] > 1) { print "- `" s "`: " p[s]; k++ } if (!k) print "none" }' "$gsigs" | sort
@@ -72,8 +72,8 @@ for name in "${plants[@]}"; do
     case "$f" in /*) ;; *) f=$tree/$f ;; esac
     "$tree/ci/repro" --minimize --time "$mintime" "$f" >"$pw/repro-$(basename "$f").log" 2>&1 || true
     s=$(sed -n 's/^==> \[[0-9:]*\] fails: //p' "$pw/repro-$(basename "$f").log" | tail -n 1)
-    after+=("${s:-does not reproduce in ci/repro}")
-    while IFS= read -r d; do drift+=("$d"); done < <(sed -n 's/^ci\/repro: round \([0-9]\): the smaller input fails differently (\(.*\)); dropped$/\2/p' \
+    after+=("$(af_bug_key "${s:-does not reproduce in ci/repro}")")
+    while IFS= read -r d; do drift+=("$(af_bug_key "$d")"); done < <(sed -n 's/^ci\/repro: round \([0-9]\): the smaller input fails differently (\(.*\)); dropped$/\2/p' \
       "$pw/repro-$(basename "$f").log")
   done
   unplant
@@ -87,7 +87,8 @@ for name in "${plants[@]}"; do
     gfound=$((gfound + 1))
     [ "$ngroups" = 1 ] && [ "$nafter" = 1 ] && gone=$((gone + 1)) || gstatus=1
     grows+=("| $name | $t | $inputs | $raw | $ngroups | $nafter | \`$sigs\` | ${dr:-none} |")
-    cut -f1 "$pw/fuzz/work/findings.tsv" | { grep -v '^go: ' || true; } | sed "s/^/$name\t/" >>"$gsigs"
+    cut -f1 "$pw/fuzz/work/findings.tsv" | { grep -v '^go: ' || true; } |
+      while IFS= read -r k; do printf '%s\t%s\n' "$name" "$(af_bug_key "$k")"; done >>"$gsigs"
   fi
   echo "  $name: inputs $inputs, raw $raw, groups $ngroups, after minimize $nafter: $sigs" >&2
   write_groups
