@@ -168,3 +168,42 @@ af_signature() {
       else print "no failure reproduced"
     }' "$1"
 }
+
+# af_bug_key SIGNATURE: what ci/fuzz groups findings by. One bug is often
+# caught by different checks: a special left on a freed slot fails the heap
+# checker's specials_object at the next check, or throws in mheap_free when
+# its span is freed first. So a signature that names a heap invariant is
+# keyed by the invariant: the checker's own name (heap_check, a validator's
+# "handed over invalid"), or for an inline throw the invariant of
+# alloc/mcheck.c that the throw asserts (the table below, one line per throw
+# site that restates a checker invariant). Any other signature is its own key.
+af_bug_key() {
+  awk '
+    BEGIN {
+      # throw message (normalized, as af_signature prints it) -> invariant
+      t["mheap_free: span ADDR still has specials"] = "specials_object"
+      t["mark: finalizer record at ADDR on a free slot N of span ADDR"] = "specials_object"
+      t["mallocgc: slot N of span ADDR already allocated"] = "alloccache"
+      t["mallocgc: allocCount=N > nelems=N"] = "alloccount"
+      t["mcentral_cache_span: allocCount=N but no free allocbit"] = "alloccount"
+      t["sweep increased allocation count: span ADDR class N nelems N allocCount N nalloc N"] = "alloccount"
+      t["sweep: freed N slots but allocCount N - marked N differ (span ADDR)"] = "alloccount"
+      t["next_free: freeindex N not valid (nelems N, spanclass N)"] = "freeindex"
+      t["mspan_list_remove: span ADDR is in list ADDR, not ADDR"] = "list_link"
+      t["mspan_list_insert: span ADDR already in list ADDR"] = "list_link"
+      t["mspan_list_insert_back: span ADDR already in list ADDR"] = "list_link"
+      t["mcache_refill: bad sweepgen N (heap N) spanclass=N"] = "sweepgen"
+      t["mcentral_uncache_span: bad sweepgen N (heap N)"] = "sweepgen"
+      t["mcentral: span on an unswept list has sweepgen N (heap N)"] = "sweepgen"
+      t["sweepone: span ADDR in an unswept set of class N has sweepgen N (heap N)"] = "sweepgen"
+      t["mcache_refill: span has no free space: allocCount=N nelems=N"] = "central_set"
+      t["mcentral_cache_span: span has no free objects: allocCount=N nelems=N"] = "central_set"
+    }
+    /^DIFFERENCE: heap_check: / { print "invariant " substr($0, 25); next }
+    /^THROW: / {
+      m = substr($0, 8); sub(/ @ [^ ]*$/, "", m)
+      if (match(m, /handed over invalid: [a-z_]+/)) { print "invariant " substr(m, RSTART + 21, RLENGTH - 21); next }
+      if (m in t) { print "invariant " t[m]; next }
+    }
+    { print }' <<<"$1"
+}

@@ -6,6 +6,11 @@
  *                            saturating at SIZE_MAX)
  *   mode 2: a size near SIZE_MAX -> roundupsize must saturate, never wrap
  *   mode 3: (class, span offset) -> mspan_objindex == offset / size
+ * Modes 0 and 1 also allocate the size through the real allocator
+ * (heap_alloc: mallocgc's class choice, span carving and large-object page
+ * rounding) and require heap_find_object to report the reference's block size
+ * at the returned address, then free it; each input ends with heap_check.
+ * Tiny objects (noscan, under 16 bytes) are left out: they share a block.
  * The reference comes from oracles/ref_sizeclasses.h ($AF_REFERENCE_DIR, else
  * the repo's reference/ directory); never from alloc/msize.c. White-box
  * (AF_WHITEBOX): it drives msize and mspan_objindex directly.
@@ -21,6 +26,11 @@
 
 static ref_sizeclasses_t ref;
 static int ref_loaded;
+static heap_t *heap;
+
+/* Large allocations are cut to this (the rounding is the same above it, and
+ * every query zeroes what it gets). */
+#define MAX_HEAP_QUERY ((uint64_t)1 << 20)
 
 static void load_reference(void)
 {
@@ -31,6 +41,12 @@ static void load_reference(void)
 		abort();
 	}
 	ref_loaded = 1;
+	heap_config_t cfg = { .cap_bytes = 64u << 20, .nprocs = 1 };
+	alloc_err_t e = heap_new(&cfg, &heap);
+	if (e != ALLOC_OK) {
+		fprintf(stderr, "fuzz_sizeclass: heap_new: %s\n", alloc_strerror(e));
+		abort();
+	}
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -77,6 +93,30 @@ static void check_roundup(uint64_t size)
 		fail("roundupsize", size, got, want_roundup(size));
 }
 
+/* mallocgc must hand out a block of the reference's size for size. */
+static void check_heap(uint64_t size)
+{
+	size %= MAX_HEAP_QUERY + 1;
+	if (size < 8)
+		return;   /* 0: the zero base; 1..7 noscan: tiny (one pointer word needs 8) */
+	void *p = NULL, *base = NULL;
+	size_t elemsize = 0;
+	alloc_err_t e = heap_alloc(heap, 0, (size_t)size, 1, 0, &p);
+	if (e != ALLOC_OK) {
+		fprintf(stderr, "fuzz_sizeclass: heap_alloc(%llu): %s\n", (unsigned long long)size,
+		        alloc_strerror(e));
+		abort();
+	}
+	e = heap_find_object(heap, p, &base, &elemsize);
+	if (e != ALLOC_OK || base != p)
+		fail("heap_find_object at the allocation", size, (uint64_t)(uintptr_t)base, (uint64_t)(uintptr_t)p);
+	if (elemsize != want_roundup(size))
+		fail("mallocgc block size", size, elemsize, want_roundup(size));
+	e = heap_free(heap, 0, p);
+	if (e != ALLOC_OK)
+		fail("heap_free of the allocation", size, (uint64_t)e, ALLOC_OK);
+}
+
 static void check_objindex(uint64_t v)
 {
 	int c = 1 + (int)(v % (uint64_t)(ref.n - 1));
@@ -106,9 +146,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		case 0:
 			check_small(arg % (MAX_SMALL_SIZE + 1));
 			check_roundup(arg % (MAX_SMALL_SIZE + 1));
+			check_heap(arg % (MAX_SMALL_SIZE + 1));
 			break;
 		case 1:
 			check_roundup(arg);
+			check_heap(arg);
 			break;
 		case 2:
 			check_roundup(SIZE_MAX - arg % (2 * PAGE_SIZE));
@@ -117,6 +159,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			check_objindex(arg);
 			break;
 		}
+	}
+	heap_check_report_t rep;
+	if (heap_check(heap, &rep) != ALLOC_OK) {
+		fprintf(stderr, "fuzz_sizeclass: heap_check: %s: %s\n", rep.invariant, rep.detail);
+		abort();
 	}
 	return 0;
 }

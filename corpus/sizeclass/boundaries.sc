@@ -1,8 +1,10 @@
 # fuzz_sizeclass seeds (encoded by corpus/mkseeds.sh): one 8-byte query a
 # line, "MODE ARG" as harness/fuzz_sizeclass.c decodes it (little-endian
 # ARG << 2 | MODE):
-#   small N     size N (mod 32769): class, class size, roundupsize
-#   roundup N   roundupsize(N), small or large
+#   small N     size N (mod 32769): class, class size, roundupsize, and a
+#               mallocgc of N gets a block of the class size
+#   roundup N   roundupsize(N), small or large, and a mallocgc of N (mod
+#               1 MiB + 1) gets a block of that size
 #   nearmax N   roundupsize(SIZE_MAX - N % 16384): saturates, never wraps
 #   objindex N  class 1 + N % (classes - 1), offset (N >> 8) % (span + 1)
 # Sizes on both sides of class boundaries, the largest small size, the first
