@@ -30,7 +30,10 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
-/* A program of nrec records from seed: random bytes, cut after nrec records. */
+/* A program of nrec records from seed: random bytes, cut after nrec records.
+ * A repeat record becomes another op (its slot drawn from the byte itself):
+ * a repeat's budget is per input (OPS.md), so it would give short programs a
+ * different op mix from long ones, and the figure compares lengths. */
 static uint8_t *gen_program(uint64_t seed, size_t nrec, size_t *len)
 {
 	size_t cap = nrec * 16 + 16;
@@ -39,8 +42,11 @@ static uint8_t *gen_program(uint64_t seed, size_t nrec, size_t *len)
 	for (size_t i = 0; i < cap; i++)
 		d[i] = (uint8_t)(xorshift(&s) >> 24);
 	size_t at = 0;
-	for (size_t k = 0; k < nrec && at < cap; k++)
+	for (size_t k = 0; k < nrec && at < cap; k++) {
+		if (opbin_is_repeat(d + at, cap - at))   /* b % N == N-1: slot (b / N) % (N-1) */
+			d[at] = (uint8_t)(d[at] - (OPBIN_NCODES - 1) + (d[at] / OPBIN_NCODES) % (OPBIN_NCODES - 1));
 		at += opbin_reclen(d + at, cap - at);
+	}
 	*len = at;
 	return d;
 }
