@@ -46,6 +46,9 @@ typedef struct addrentry {
 
 typedef struct addrhash {
 	struct addrhash *next;
+	struct addrhash *allnext; /* every region ever made (not in the 2014
+	                           * runtime: mlegacy_walk visits the regions in
+	                           * use, not all 4096 chains, at every check) */
 	uintptr_t addr;         /* address >> 20 */
 	addrentry_t *dense[1 << ADDR_DENSE_BITS];
 } addrhash_t;
@@ -57,6 +60,7 @@ typedef struct freearr {
 
 typedef struct mlegacy {
 	addrhash_t **addrhash;  /* [1 << ADDR_HASH_BITS], made at the first profile */
+	addrhash_t *all;        /* the regions, newest first (addrhash_t.allnext) */
 	addrentry_t *addrfree;
 	freearr_t *freearr;     /* fintab arrays dropped by resizes */
 	uint64_t nfin;          /* live finalizers in all tables */
@@ -269,6 +273,8 @@ static addrhash_t *addrhash_find(heap_t *h, uintptr_t addr, bool create)
 	ah->addr = addr >> ADDR_HASH_SHIFT;
 	ah->next = L->addrhash[i];
 	L->addrhash[i] = ah;
+	ah->allnext = L->all;
+	L->all = ah;
 	return ah;
 }
 
@@ -453,14 +459,13 @@ void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, voi
 		for (int32_t i = 0; i < h->fintab[t].max; i++)
 			if (h->fintab[t].key[i] > FIN_DEAD)
 				fn(h, h->fintab[t].key[i], KIND_SPECIAL_FINALIZER, ctx);
-	if (L == NULL || L->addrhash == NULL)
+	if (L == NULL)
 		return;
-	for (size_t i = 0; i < ((size_t)1 << ADDR_HASH_BITS); i++)
-		for (addrhash_t *ah = L->addrhash[i]; ah != NULL; ah = ah->next)
-			for (int d = 0; d < (1 << ADDR_DENSE_BITS); d++)
-				for (addrentry_t *e = ah->dense[d]; e != NULL; e = e->next)
-					fn(h, (ah->addr << ADDR_HASH_SHIFT) | (~e->addr & ((1u << ADDR_HASH_SHIFT) - 1)),
-					   KIND_SPECIAL_PROFILE, ctx);
+	for (addrhash_t *ah = L->all; ah != NULL; ah = ah->allnext)
+		for (int d = 0; d < (1 << ADDR_DENSE_BITS); d++)
+			for (addrentry_t *e = ah->dense[d]; e != NULL; e = e->next)
+				fn(h, (ah->addr << ADDR_HASH_SHIFT) | (~e->addr & ((1u << ADDR_HASH_SHIFT) - 1)),
+				   KIND_SPECIAL_PROFILE, ctx);
 }
 
 /* heap_reset: mheap_reset zeroes the special bits of every page it hands
