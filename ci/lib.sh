@@ -155,14 +155,25 @@ af_signature() {
       $5 !~ /harness\/driver\.c/ && nf < 3 {
       fn = $4; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     # ThreadSanitizer frames: "#N function file:line:col (module+offset)".
-    /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 && nf < 3 {
-      fn = $2; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
+    # A report has one stack per access (or per lock); which access comes
+    # first depends on the threads timing, so the signature takes the top
+    # frame in our sources of each stack, sorted (the stacks of thread
+    # creation that follow are left out).
+    kind2 ~ /^ThreadSanitizer/ && /^  Thread T[0-9]+ .*created by/ { tdone = 1 }
+    kind2 ~ /^ThreadSanitizer/ && /^ *#0 / { tblk++ }
+    kind2 ~ /^ThreadSanitizer/ && !tdone && /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 &&
+      !(tblk in ttop) { ttop[tblk] = $2 }
     END {
       if (ex == 0) {}
       else if (kind == "THROW") { d = detail; sub(/^heap_throw: /, "", d)
                                   print "THROW: " norm(d) (site != "" ? " @ " site : ""); exit }
       else { print "DIFFERENCE: " kindof(detail); exit }
       if (own) print own
+      else if (kind2 ~ /^ThreadSanitizer/) {
+        nt = 0; for (b in ttop) if (!(ttop[b] in tseen)) { tseen[ttop[b]] = 1; tf[++nt] = ttop[b] }
+        for (i = 2; i <= nt; i++) for (j = i; j > 1 && tf[j] < tf[j - 1]; j--) { x = tf[j]; tf[j] = tf[j - 1]; tf[j - 1] = x }
+        out = ""; for (i = 1; i <= nt; i++) out = out (i > 1 ? " | " : "") tf[i]
+        print kind2 (out != "" ? " @ " out : "") }
       else if (kind2) print kind2 (frames ? " @ " frames : "")
       else if (first) print first
       else print "no failure reproduced"

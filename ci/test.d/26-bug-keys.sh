@@ -2,7 +2,8 @@
 # ci/fuzz groups findings by bug key (ci/lib.sh af_bug_key): signatures that
 # name one heap invariant are one bug, different invariants stay apart, and
 # the throw table neither goes stale nor names an invariant the checker does
-# not have. Under a second.
+# not have; a race is one signature whichever access TSan reports first.
+# Under a second.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source ci/lib.sh
@@ -29,6 +30,21 @@ apart "THROW: found bad pointer in heap: ADDR from NAME ADDR: page not in use @ 
       "THROW: mheap_free: span ADDR still has specials @ mheap_free_locked"
 k=$(af_bug_key "DIFFERENCE: memstats: heap_alloc")
 [ "$k" = "DIFFERENCE: memstats: heap_alloc" ] || { echo "bug-keys: a signature naming no invariant must be its own key, got '$k'" >&2; fail=1; }
+
+# A data race has one stack per access, in the order the threads happened to
+# reach it: either order is one signature.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+race() {  # FIRST SECOND: a ThreadSanitizer report, FIRST's access reported first
+  printf 'WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n'
+  printf '    #0 %s %s/alloc/a.c:1:1 (x+0x1)\n    #1 run_op %s/harness/threads_run.c:1:1 (x+0x2)\n\n' "$1" "$AF_ROOT" "$AF_ROOT"
+  printf '  Previous atomic read of size 8 at 0x1 by thread T2:\n'
+  printf '    #0 %s %s/alloc/b.c:1:1 (x+0x3)\n    #1 run_op %s/harness/threads_run.c:1:1 (x+0x2)\n\n' "$2" "$AF_ROOT" "$AF_ROOT"
+  printf '  Thread T1 (tid=2, running) created by main thread at:\n    #0 pool_start %s/harness/threads_run.c:9:7 (x+0x4)\n' "$AF_ROOT"
+}
+race take_slot bit_get_atomic >"$tmp/r1"; race bit_get_atomic take_slot >"$tmp/r2"
+s1=$(af_signature "$tmp/r1"); s2=$(af_signature "$tmp/r2")
+[ "$s1" = "$s2" ] && [ "$s1" = "ThreadSanitizer: data race @ bit_get_atomic | take_slot" ] ||
+  { echo "bug-keys: a race's signature depends on which access TSan saw first: '$s1' / '$s2'" >&2; fail=1; }
 
 # Every throw message in the table is one the allocator throws today (its
 # format string, numbers and addresses blanked as af_signature blanks them),
