@@ -143,7 +143,8 @@ af_signature() {
     ex == 1 && /^  / && detail == "" { detail = substr($0, 3); next }
     /^stack at the throw:/ { st = 1; next }
     st && /^    #0 / { site = $4; st = 0; next }
-    !own && /^fuzz_[a-z_]+: / { own = norm($0) }
+    # (the op that exposed it and the heap size are left out, as for the executor)
+    !own && /^fuzz_[a-z_]+: / { own = norm($0); sub(/ op N \([^)]*\), cap N pages, committed N:/, "", own) }
     !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
     !kind2 && /WARNING: ThreadSanitizer: / { k = $0; sub(/.*WARNING: ThreadSanitizer: /, "", k)
@@ -209,7 +210,13 @@ af_bug_key() {
       t["sweepone: span ADDR in an unswept set of class N has sweepgen N (heap N)"] = "sweepgen"
       t["mcache_refill: span has no free space: allocCount=N nelems=N"] = "central_set"
       t["mcentral_cache_span: span has no free objects: allocCount=N nelems=N"] = "central_set"
+      # the own checks of fuzz_pageheap that restate one (its failure line, as
+      # af_signature prints it)
+      p["free runs at pages N and N are adjacent (not coalesced)"] = "free_adjacent"
+      p["free run at page N of N pages is not on its free list"] = "free_list"
+      p["last page of free run at page N does not map to it"] = "spanmap_free_ends"
     }
+    /^fuzz_pageheap: / { m = substr($0, 16); if (m in p) { print "invariant " p[m]; next } }
     /^DIFFERENCE: heap_check: / { print "invariant " substr($0, 25); next }
     /^THROW: / {
       m = substr($0, 8); sub(/ @ [^ ]*$/, "", m)

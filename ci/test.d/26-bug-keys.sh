@@ -46,6 +46,12 @@ s1=$(af_signature "$tmp/r1"); s2=$(af_signature "$tmp/r2")
 [ "$s1" = "$s2" ] && [ "$s1" = "ThreadSanitizer: data race @ bit_get_atomic | take_slot" ] ||
   { echo "bug-keys: a race's signature depends on which access TSan saw first: '$s1' / '$s2'" >&2; fail=1; }
 
+# fuzz_pageheap names the op that exposed a failure: left out of the signature.
+printf 'fuzz_pageheap: op 12 (free all), cap 64 pages, committed 40: free runs at pages 3 and 7 are adjacent (not coalesced)\n' >"$tmp/p1"
+printf 'fuzz_pageheap: op 3 (free), cap 9 pages, committed 8: free runs at pages 1 and 2 are adjacent (not coalesced)\n' >"$tmp/p2"
+[ "$(af_signature "$tmp/p1")" = "$(af_signature "$tmp/p2")" ] ||
+  { echo "bug-keys: fuzz_pageheap's signature keeps the op: '$(af_signature "$tmp/p1")' / '$(af_signature "$tmp/p2")'" >&2; fail=1; }
+
 # Every throw message in the table is one the allocator throws today (its
 # format string, numbers and addresses blanked as af_signature blanks them),
 # and every invariant it names is one alloc/mcheck.c documents.
@@ -56,7 +62,14 @@ while IFS=$'\t' read -r msg inv; do
   grep -qxF "$msg" <<<"$fmts" || { echo "bug-keys: af_bug_key's throw '$msg' is no heap_throw in alloc/ any more" >&2; fail=1; }
   grep -qxF "$inv" <<<"$invs" || { echo "bug-keys: af_bug_key names '$inv', not an invariant of alloc/mcheck.c" >&2; fail=1; }
 done < <(sed -n 's/^ *t\["\(.*\)"\] = "\([a-z_]*\)"$/\1\t\2/p' ci/lib.sh)
-n=$(sed -n 's/^ *t\["\(.*\)"\] = "\([a-z_]*\)"$/\1/p' ci/lib.sh | wc -l)
+# The same for the failure lines of fuzz_pageheap it maps (harness/fuzz_pageheap.c).
+pfmts=$(grep -ho 'fail("[^"]*"' harness/fuzz_pageheap.c | sed 's/^fail("//; s/"$//' | sed -E 's/%#l?x|%p/ADDR/g; s/%(l|z|ll)?[dux]/N/g')
+while IFS=$'\t' read -r msg inv; do
+  grep -qxF "$msg" <<<"$pfmts" || { echo "bug-keys: af_bug_key's fuzz_pageheap line '$msg' is no fail() in harness/fuzz_pageheap.c" >&2; fail=1; }
+  grep -qxF "$inv" <<<"$invs" || { echo "bug-keys: af_bug_key names '$inv', not an invariant of alloc/mcheck.c" >&2; fail=1; }
+done < <(sed -n 's/^ *p\["\(.*\)"\] = "\([a-z_]*\)"$/\1\t\2/p' ci/lib.sh)
+same "DIFFERENCE: heap_check: free_adjacent" "fuzz_pageheap: free runs at pages N and N are adjacent (not coalesced)"
+n=$(sed -n 's/^ *[tp]\["\(.*\)"\] = "\([a-z_]*\)"$/\1/p' ci/lib.sh | wc -l)
 [ "$n" -gt 0 ] || { echo "bug-keys: found no throw table in ci/lib.sh" >&2; fail=1; }
-[ "$fail" = 0 ] && echo "bug-keys: $n throw sites mapped to checker invariants, all current; one bug one key, different invariants apart"
+[ "$fail" = 0 ] && echo "bug-keys: $n throw sites and fuzz_pageheap checks mapped to checker invariants, all current; one bug one key, different invariants apart"
 exit "$fail"
