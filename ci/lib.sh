@@ -173,7 +173,7 @@ af_signature() {
       else if (kind2 ~ /^ThreadSanitizer/) {
         nt = 0; for (b in ttop) if (!(ttop[b] in tseen)) { tseen[ttop[b]] = 1; tf[++nt] = ttop[b] }
         for (i = 2; i <= nt; i++) for (j = i; j > 1 && tf[j] < tf[j - 1]; j--) { x = tf[j]; tf[j] = tf[j - 1]; tf[j - 1] = x }
-        out = ""; for (i = 1; i <= nt; i++) out = out (i > 1 ? " | " : "") tf[i]
+        out = ""; for (i = 1; i <= nt; i++) out = out (i > 1 ? ", " : "") tf[i]
         print kind2 (out != "" ? " @ " out : "") }
       else if (kind2) print kind2 (frames ? " @ " frames : "")
       else if (first) print first

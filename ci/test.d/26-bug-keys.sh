@@ -43,7 +43,7 @@ race() {  # FIRST SECOND: a ThreadSanitizer report, FIRST's access reported firs
 }
 race take_slot bit_get_atomic >"$tmp/r1"; race bit_get_atomic take_slot >"$tmp/r2"
 s1=$(af_signature "$tmp/r1"); s2=$(af_signature "$tmp/r2")
-[ "$s1" = "$s2" ] && [ "$s1" = "ThreadSanitizer: data race @ bit_get_atomic | take_slot" ] ||
+[ "$s1" = "$s2" ] && [ "$s1" = "ThreadSanitizer: data race @ bit_get_atomic, take_slot" ] ||
   { echo "bug-keys: a race's signature depends on which access TSan saw first: '$s1' / '$s2'" >&2; fail=1; }
 
 # fuzz_pageheap names the op that exposed a failure: left out of the signature.
