@@ -143,7 +143,8 @@ af_signature() {
     ex == 1 && /^  / && detail == "" { detail = substr($0, 3); next }
     /^stack at the throw:/ { st = 1; next }
     st && /^    #0 / { site = $4; st = 0; next }
-    !own && /^fuzz_[a-z_]+: / { own = norm($0) }
+    # (the op that exposed it and the heap size are left out, as for the executor)
+    !own && /^fuzz_[a-z_]+: / { own = norm($0); sub(/ op N \([^)]*\), cap N pages, committed N:/, "", own) }
     !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
     !kind2 && /WARNING: ThreadSanitizer: / { k = $0; sub(/.*WARNING: ThreadSanitizer: /, "", k)
@@ -155,14 +156,25 @@ af_signature() {
       $5 !~ /harness\/driver\.c/ && nf < 3 {
       fn = $4; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
     # ThreadSanitizer frames: "#N function file:line:col (module+offset)".
-    /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 && nf < 3 {
-      fn = $2; if (!(fn in seen)) { seen[fn] = 1; frames = frames (nf ? " < " : "") fn; nf++ } }
+    # A report has one stack per access (or per lock); which access comes
+    # first depends on the threads timing, so the signature takes the top
+    # frame in our sources of each stack, sorted (the stacks of thread
+    # creation that follow are left out).
+    kind2 ~ /^ThreadSanitizer/ && /^  Thread T[0-9]+ .*created by/ { tdone = 1 }
+    kind2 ~ /^ThreadSanitizer/ && /^ *#0 / { tblk++ }
+    kind2 ~ /^ThreadSanitizer/ && !tdone && /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 &&
+      !(tblk in ttop) { ttop[tblk] = $2 }
     END {
       if (ex == 0) {}
       else if (kind == "THROW") { d = detail; sub(/^heap_throw: /, "", d)
                                   print "THROW: " norm(d) (site != "" ? " @ " site : ""); exit }
       else { print "DIFFERENCE: " kindof(detail); exit }
       if (own) print own
+      else if (kind2 ~ /^ThreadSanitizer/) {
+        nt = 0; for (b in ttop) if (!(ttop[b] in tseen)) { tseen[ttop[b]] = 1; tf[++nt] = ttop[b] }
+        for (i = 2; i <= nt; i++) for (j = i; j > 1 && tf[j] < tf[j - 1]; j--) { x = tf[j]; tf[j] = tf[j - 1]; tf[j - 1] = x }
+        out = ""; for (i = 1; i <= nt; i++) out = out (i > 1 ? ", " : "") tf[i]
+        print kind2 (out != "" ? " @ " out : "") }
       else if (kind2) print kind2 (frames ? " @ " frames : "")
       else if (first) print first
       else print "no failure reproduced"
@@ -198,7 +210,13 @@ af_bug_key() {
       t["sweepone: span ADDR in an unswept set of class N has sweepgen N (heap N)"] = "sweepgen"
       t["mcache_refill: span has no free space: allocCount=N nelems=N"] = "central_set"
       t["mcentral_cache_span: span has no free objects: allocCount=N nelems=N"] = "central_set"
+      # the own checks of fuzz_pageheap that restate one (its failure line, as
+      # af_signature prints it)
+      p["free runs at pages N and N are adjacent (not coalesced)"] = "free_adjacent"
+      p["free run at page N of N pages is not on its free list"] = "free_list"
+      p["last page of free run at page N does not map to it"] = "spanmap_free_ends"
     }
+    /^fuzz_pageheap: / { m = substr($0, 16); if (m in p) { print "invariant " p[m]; next } }
     /^DIFFERENCE: heap_check: / { print "invariant " substr($0, 25); next }
     /^THROW: / {
       m = substr($0, 8); sub(/ @ [^ ]*$/, "", m)
