@@ -261,6 +261,8 @@ static void op_alloc(size_t n)
 		     n, (size_t)first);
 	*span_word(l, false) = l->cookie;
 	*span_word(l, true) = ~l->cookie;
+	heap_note_write(m.h, span_word(l, false), 8);
+	heap_note_write(m.h, span_word(l, true), 8);
 	check_heap();
 }
 
@@ -294,7 +296,10 @@ static heap_t *heap_for(uint8_t sel)
 {
 	int i = sel % NHEAPS;
 	if (!heaps[i]) {
-		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1 };
+		/* log_writes: the cookies are the only writes, and heap_reset
+		 * zeroes them, so every input starts on a fresh heap's pages (a
+		 * missing-needzero finding must not depend on earlier inputs). */
+		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1, .log_writes = true };
 		if (heap_new(&cfg, &heaps[i]) != ALLOC_OK) {
 			fprintf(stderr, "fuzz_pageheap: heap_new(cap %zu) failed\n", heap_caps[i]);
 			abort();
