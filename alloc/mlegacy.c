@@ -468,6 +468,39 @@ void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, voi
 				   KIND_SPECIAL_PROFILE, ctx);
 }
 
+/* The checkers' walk of the special bits (both at every check point): a
+ * bitmap word (64 heap words) at a time, so a span costs its bitmap words
+ * and its set bits, not a lookup per slot. Only bits at object starts are
+ * the special bits of objects; fn sees those, in address order, until it
+ * returns false. */
+void mlegacy_each_specialbit(heap_t *h, const mspan_t *s,
+                             bool (*fn)(heap_t *h, const mspan_t *s, uintptr_t idx, uintptr_t base, void *ctx),
+                             void *ctx)
+{
+	uintptr_t end = s->startaddr + (uintptr_t)s->nelems * s->elemsize;
+	for (uintptr_t p = s->startaddr; p < end;) {
+		uintptr_t abase = p & ~(ARENA_BYTES - 1), stop = abase + ARENA_BYTES;
+		if (stop > end || stop < abase)
+			stop = end;
+		heaparena_t *a = mheap_arena_of(h, p);
+		uintptr_t i0 = (p - abase) / PTR_SIZE, i1 = (stop - abase + PTR_SIZE - 1) / PTR_SIZE;
+		for (uintptr_t w = i0 / 64; a && w <= (i1 - 1) / 64; w++) {
+			uint64_t bits = a->specialbits[w];
+			if (w == i0 / 64)
+				bits &= ~(uint64_t)0 << (i0 % 64);
+			if (w == (i1 - 1) / 64 && i1 % 64)
+				bits &= ~(~(uint64_t)0 << (i1 % 64));
+			for (; bits; bits &= bits - 1) {
+				uintptr_t q = abase + (w * 64 + (uintptr_t)__builtin_ctzll(bits)) * PTR_SIZE;
+				uintptr_t off = q - s->startaddr;
+				if (off % s->elemsize == 0 && !fn(h, s, off / s->elemsize, q, ctx))
+					return;
+			}
+		}
+		p = stop;
+	}
+}
+
 /* heap_reset: mheap_reset zeroes the special bits of every page it hands
  * out again; the tables' memory went with persistent_reset. Forget them. */
 void mlegacy_reset(heap_t *h)
@@ -540,18 +573,19 @@ static void check_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
 	}
 }
 
-static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
+static bool check_object_bit(heap_t *h, const mspan_t *s, uintptr_t i, uintptr_t base, void *ctx)
 {
 	legacy_check_t *c = ctx;
-	for (uintptr_t i = 0; i < s->nelems; i++) {
-		uintptr_t base = s->startaddr + i * s->elemsize;
-		if (!specialbit_get(h, base))
-			continue;
-		if (!bit_get(s->allocbits, i))
-			lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
-		else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
-			lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
-	}
+	if (!bit_get(s->allocbits, i))
+		lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+	else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
+		lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+	return true;
+}
+
+static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
+{
+	mlegacy_each_specialbit(h, s, check_object_bit, ctx);
 }
 
 /* The legacy tables' invariants: table counts and load, every key findable
