@@ -515,22 +515,31 @@ static void check_list(checker_t *k, int i, const mspan_list_t *l)
 			  i, n, l->n, k->claims[i], (void *)l->last, (void *)prev);
 }
 
-/* Every list in its number's order (the 674 lists are a fixed cost of each
- * check: walked in place, not looked up by number). */
+/* An empty list no span claims is what check_list would find clean; most
+ * of the 674 are, at every check, so they cost their four fields, not a
+ * call (each call pays the fuzz preset's stack-depth probe). */
+#define CHECK_LIST(k, i, l) \
+	do { \
+		const mspan_list_t *l_ = (l); \
+		if (l_->first || l_->last || l_->n || (k)->claims[i]) \
+			check_list(k, i, l_); \
+	} while (0)
+
+/* Every list in its number's order, walked in place. */
 static void check_lists(checker_t *k)
 {
 	heap_t *h = k->h;
 	for (int i = 0; i < FREE_LIST_PAGES; i++)
-		check_list(k, i, &h->free[i]);
-	check_list(k, L_FREELARGE, &h->freelarge);
-	check_list(k, L_LARGE, &h->large);
+		CHECK_LIST(k, i, &h->free[i]);
+	CHECK_LIST(k, L_FREELARGE, &h->freelarge);
+	CHECK_LIST(k, L_LARGE, &h->large);
 	for (int c = 0; c < NUM_SPAN_CLASSES; c++) {
 		const mcentral_t *m = &h->central[c];
 		int base = L_CENTRAL + c * 4;
-		check_list(k, base, &m->partial[0]);
-		check_list(k, base + 1, &m->partial[1]);
-		check_list(k, base + 2, &m->full[0]);
-		check_list(k, base + 3, &m->full[1]);
+		CHECK_LIST(k, base, &m->partial[0]);
+		CHECK_LIST(k, base + 1, &m->partial[1]);
+		CHECK_LIST(k, base + 2, &m->full[0]);
+		CHECK_LIST(k, base + 3, &m->full[1]);
 	}
 }
 
@@ -760,6 +769,50 @@ static int addr_cmp(const void *a, const void *b)
 {
 	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* The checkers' walk of the legacy special bits (check_legacy and
+ * mlegacy_is_valid, both at every check point). Only bits at object starts
+ * are objects' bits; fn sees those that are set, in address order, until it
+ * returns false. Objects of 512 bytes and more are looked up one by one
+ * (their bits are a word or more apart); smaller ones a bitmap word (64 heap
+ * words) at a time, so a span costs its bitmap words and its set bits, not
+ * a lookup per slot. Here rather than in mlegacy.c: this file has no
+ * comparison tracing in the fuzz preset (CMakeLists.txt). */
+void mlegacy_each_specialbit(heap_t *h, const mspan_t *s,
+                             bool (*fn)(heap_t *h, const mspan_t *s, uintptr_t idx, uintptr_t base, void *ctx),
+                             void *ctx)
+{
+	uintptr_t end = s->startaddr + (uintptr_t)s->nelems * s->elemsize;
+	if (s->elemsize >= 64 * PTR_SIZE) {
+		for (uintptr_t i = 0; i < s->nelems; i++) {
+			uintptr_t base = s->startaddr + i * s->elemsize;
+			if (specialbit(h, base) && !fn(h, s, i, base, ctx))
+				return;
+		}
+		return;
+	}
+	for (uintptr_t p = s->startaddr; p < end;) {
+		uintptr_t abase = p & ~(ARENA_BYTES - 1), stop = abase + ARENA_BYTES;
+		if (stop > end || stop < abase)
+			stop = end;
+		heaparena_t *a = mheap_arena_of(h, p);
+		uintptr_t i0 = (p - abase) / PTR_SIZE, i1 = (stop - abase + PTR_SIZE - 1) / PTR_SIZE;
+		for (uintptr_t w = i0 / 64; a && w <= (i1 - 1) / 64; w++) {
+			uint64_t bits = a->specialbits[w];
+			if (w == i0 / 64)
+				bits &= ~(uint64_t)0 << (i0 % 64);
+			if (w == (i1 - 1) / 64 && i1 % 64)
+				bits &= ~(~(uint64_t)0 << (i1 % 64));
+			for (; bits; bits &= bits - 1) {
+				uintptr_t q = abase + (w * 64 + (uintptr_t)__builtin_ctzll(bits)) * PTR_SIZE;
+				uintptr_t off = q - s->startaddr;
+				if (off % s->elemsize == 0 && !fn(h, s, off / s->elemsize, q, ctx))
+					return;
+			}
+		}
+		p = stop;
+	}
 }
 
 /* mlegacy_each_specialbit callback: some record names the object at base. */

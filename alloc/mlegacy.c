@@ -468,39 +468,6 @@ void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, voi
 				   KIND_SPECIAL_PROFILE, ctx);
 }
 
-/* The checkers' walk of the special bits (both at every check point): a
- * bitmap word (64 heap words) at a time, so a span costs its bitmap words
- * and its set bits, not a lookup per slot. Only bits at object starts are
- * the special bits of objects; fn sees those, in address order, until it
- * returns false. */
-void mlegacy_each_specialbit(heap_t *h, const mspan_t *s,
-                             bool (*fn)(heap_t *h, const mspan_t *s, uintptr_t idx, uintptr_t base, void *ctx),
-                             void *ctx)
-{
-	uintptr_t end = s->startaddr + (uintptr_t)s->nelems * s->elemsize;
-	for (uintptr_t p = s->startaddr; p < end;) {
-		uintptr_t abase = p & ~(ARENA_BYTES - 1), stop = abase + ARENA_BYTES;
-		if (stop > end || stop < abase)
-			stop = end;
-		heaparena_t *a = mheap_arena_of(h, p);
-		uintptr_t i0 = (p - abase) / PTR_SIZE, i1 = (stop - abase + PTR_SIZE - 1) / PTR_SIZE;
-		for (uintptr_t w = i0 / 64; a && w <= (i1 - 1) / 64; w++) {
-			uint64_t bits = a->specialbits[w];
-			if (w == i0 / 64)
-				bits &= ~(uint64_t)0 << (i0 % 64);
-			if (w == (i1 - 1) / 64 && i1 % 64)
-				bits &= ~(~(uint64_t)0 << (i1 % 64));
-			for (; bits; bits &= bits - 1) {
-				uintptr_t q = abase + (w * 64 + (uintptr_t)__builtin_ctzll(bits)) * PTR_SIZE;
-				uintptr_t off = q - s->startaddr;
-				if (off % s->elemsize == 0 && !fn(h, s, off / s->elemsize, q, ctx))
-					return;
-			}
-		}
-		p = stop;
-	}
-}
-
 /* heap_reset: mheap_reset zeroes the special bits of every page it hands
  * out again; the tables' memory went with persistent_reset. Forget them. */
 void mlegacy_reset(heap_t *h)
