@@ -540,19 +540,18 @@ static void check_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
 	}
 }
 
-static bool check_object_bit(heap_t *h, const mspan_t *s, uintptr_t i, uintptr_t base, void *ctx)
-{
-	legacy_check_t *c = ctx;
-	if (!bit_get(s->allocbits, i))
-		lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
-	else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
-		lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
-	return true;
-}
-
 static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
 {
-	mlegacy_each_specialbit(h, s, check_object_bit, ctx);
+	legacy_check_t *c = ctx;
+	for (uintptr_t i = 0; i < s->nelems; i++) {
+		uintptr_t base = s->startaddr + i * s->elemsize;
+		if (!specialbit_get(h, base))
+			continue;
+		if (!bit_get(s->allocbits, i))
+			lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+		else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
+			lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+	}
 }
 
 /* The legacy tables' invariants: table counts and load, every key findable
