@@ -594,6 +594,10 @@ void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, voi
 /* mlegacy_is_valid: alloc/testing.h */
 
 /* "mcheck.c" */
+/* (legacy design) every object start of s whose special bit is set, until fn returns false */
+void mlegacy_each_specialbit(heap_t *h, const mspan_t *s,
+                             bool (*fn)(heap_t *h, const mspan_t *s, uintptr_t idx, uintptr_t base, void *ctx),
+                             void *ctx);
 void mcheck_destroy(heap_t *h);
 /* heap_check without stopping at the first violation: fills out[0..max)
  * and returns how many violations there were (0 = clean). */
