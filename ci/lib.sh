@@ -209,6 +209,9 @@ af_throw_formats() {
 #  - A model comparison by its name, not by the field or object that
 #    differed first: "check memstats", "check heap profile", "check
 #    reachability" (exec_check.c observe, exec_gc.c check_reachability).
+#    The checker's profile invariants are the heap profile's check too (plant
+#    large_elemsize_unrounded: profile_bucket after a free, the model's
+#    comparison before it).
 #  - Any other throw by its site and its format string (the message's
 #    constant part: the pointer that was bad, or where it was found, is the
 #    input's, not the bug's).
@@ -247,6 +250,11 @@ af_bug_key() {
     FILENAME != "-" { fmt[++nfmt] = $0; next }
     /^fuzz_pageheap: / { m = substr($0, 16); if (m in p) { print "invariant " p[m]; next } }
     /^DIFFERENCE: (memstats|heap profile|reachability): / { m = substr($0, 13); sub(/:.*/, "", m); print "check " m; next }
+    # the invariants of the heap checker on the profile buckets judge what
+    # the profile comparison of the model judges (the counts of a bucket:
+    # frees above allocs, or off its live records), from the heap side: which
+    # one fails first depends on the input (a free before the check or not)
+    /^DIFFERENCE: heap_check: profile_(bucket|live)$/ { print "check heap profile"; next }
     /^DIFFERENCE: heap_check: / { print "invariant " substr($0, 25); next }
     /^THROW: / {
       m = substr($0, 8); sub(/ @ [^ ]*$/, "", m)
