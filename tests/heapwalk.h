@@ -141,4 +141,17 @@ static inline void t_free(heap_t *h, mspan_t *s)
 {
 	CHECK_EQ(heap_free(h, 0, (void *)s->startaddr), ALLOC_OK);
 }
+/* Bytes of [arena_start, arena_mapped) that are not zero: what a heap kept
+ * across heap_reset still holds. */
+static inline size_t heapwalk_mapped_nonzero(heap_t *h)
+{
+	size_t n = h->arena_mapped - h->arena_start, k = 0;
+	UNPOISON((void *)h->arena_start, n);
+	const unsigned char *p = (const unsigned char *)h->arena_start;
+	for (size_t i = 0; i < n; i++)
+		k += p[i] != 0;
+	POISON((void *)h->arena_start, n);
+	return k;
+}
+
 #endif

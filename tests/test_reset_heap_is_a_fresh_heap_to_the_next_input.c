@@ -10,6 +10,7 @@
 #define AF_WHITEBOX
 #include "alloc/testing.h"
 #include "tests/t.h"
+#include "tests/heapwalk.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,18 +40,6 @@ static const char input[] =
 	"root 0 y\n"
 	"gc\n"
 	"check\n";
-
-/* bytes of [arena_start, arena_mapped) that are not zero */
-static size_t kept_nonzero(heap_t *h)
-{
-	size_t n = h->arena_mapped - h->arena_start, k = 0;
-	UNPOISON((void *)h->arena_start, n);
-	const unsigned char *p = (const unsigned char *)h->arena_start;
-	for (size_t i = 0; i < n; i++)
-		k += p[i] != 0;
-	POISON((void *)h->arena_start, n);
-	return k;
-}
 
 static void parse(const char *text, program_t *p)
 {
@@ -82,9 +71,9 @@ int main(void)
 	for (int lane = 0; lane < 2; lane++) {
 		heap_t *h = exec_heap(ex, lane);
 		REQUIRE(h->arena_used - h->arena_start >= 3000000);
-		CHECK(kept_nonzero(h) > 0);   /* the heavy input's patterns and pointers */
+		CHECK(heapwalk_mapped_nonzero(h) > 0);   /* the heavy input's patterns and pointers */
 		heap_reset(h);
-		CHECK_EQ(kept_nonzero(h), 0);
+		CHECK_EQ(heapwalk_mapped_nonzero(h), 0);
 		mspan_t *s = mheap_alloc(h, 400, make_spanclass(0, true));
 		REQUIRE(s);
 		CHECK_EQ(s->needzero, 0);   /* as mheap_grow on fresh pages */
@@ -108,7 +97,7 @@ int main(void)
 	memset(p, 0xee, 100000);
 	CHECK_EQ(heap_note_write(h, p, 100000), ALLOC_OK);   /* a no-op here */
 	heap_reset(h);
-	CHECK(kept_nonzero(h) >= 100000);
+	CHECK(heapwalk_mapped_nonzero(h) >= 100000);
 	mspan_t *s = mheap_alloc(h, 13, make_spanclass(0, true));
 	REQUIRE(s);
 	CHECK_EQ(s->needzero, 1);
