@@ -124,6 +124,10 @@ alloc_err_t heap_setfinalizer(heap_t *h, void *ptr, size_t elem_size,
 typedef void (*heap_finalizer_cb)(heap_t *h, void *obj, uintptr_t fn, void *ctx);
 size_t heap_runfinalizers(heap_t *h, heap_finalizer_cb cb, void *ctx);
 size_t heap_finq_len(const heap_t *h);
+/* Calls cb once per queued, not yet run record, in queue order, and changes
+ * nothing: a read-only view of the queue for checkers (the executor compares
+ * it with the model's queue). cb must not call into the heap. */
+void heap_finq_walk(heap_t *h, heap_finalizer_cb cb, void *ctx);
 
 /* Heap profiling (runtime.MemProfileRate). Takes effect for later allocations. */
 void heap_set_profrate(heap_t *h, int64_t rate);

@@ -181,3 +181,10 @@ void mfinal_walk_queue(heap_t *h, void (*fn)(heap_t *h, void *arg, uintptr_t fnv
 		for (uint32_t i = 0; i < b->cnt; i++)
 			fn(h, b->fin[i].arg, b->fin[i].fn, ctx);
 }
+
+void heap_finq_walk(heap_t *h, heap_finalizer_cb cb, void *ctx)
+{
+	lock_acquire(&h->finlock);
+	mfinal_walk_queue(h, cb, ctx);
+	lock_release(&h->finlock);
+}

@@ -115,6 +115,13 @@ af_sanitizer_env() {
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=1}
 }
 
+# Numbers, addresses, object names and quoted names blanked, spaces collapsed
+# (an awk function, for af_signature and af_bug_key).
+AF_AWK_NORM='
+    function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/\<h[0-9]+\>/, "hN", s)
+                       gsub(/'"'"'[^'"'"']*'"'"'/, "NAME", s)
+                       gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }'
+
 # af_signature LOG: one line naming a failure, used to group findings by the
 # bug rather than by the op that exposed it (numbers, addresses and object
 # names blanked; the op, its line and the heap lane left out, so minimizing
@@ -129,13 +136,14 @@ af_sanitizer_env() {
 #  4. the first line that looks like an error.
 af_signature() {
   awk -v root="$AF_ROOT/" '
-    function norm(s) { gsub(/0x[0-9a-fA-F]+/, "ADDR", s); gsub(/\<h[0-9]+\>/, "hN", s)
-                       gsub(/'"'"'[^'"'"']*'"'"'/, "NAME", s)
-                       gsub(/[0-9]+/, "N", s); gsub(/[ \t]+/, " ", s); return s }
+'"$AF_AWK_NORM"'
     # The kind of a difference: named checks by name, the rest by template.
     function kindof(d,   m) {
       if (match(d, /^heap_check: [^:]*/)) return substr(d, 1, RLENGTH)
       if (match(d, /^(memstats|heap profile): [^: ]*/)) return norm(substr(d, 1, RLENGTH))
+      # exec_gc.c check_reachability: the object (a program name) blanked
+      if (d ~ /^reachability: [^ ]+ (\(@|is )/) { sub(/^reachability: [^ ]+/, "reachability: OBJ", d)
+                                                        sub(/ \(@[^)]*\)/, "", d); return norm(d) }
       return norm(d) }
     !ex && /^(DIFFERENCE|THROW) at / { ex = 1; kind = $1; next }
     ex == 1 && /^last [0-9]+ ops:/ { ex = 2; next }
@@ -181,14 +189,33 @@ af_signature() {
     }' "$1"
 }
 
+# af_throw_formats: the format string of every heap_throw in alloc/, one a
+# line (adjacent literals joined).
+af_throw_formats() {
+  perl -0777 -ne 'while (/heap_throw\(\s*[\w>.-]+\s*,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)/g) {
+    my ($f, $s) = ($1, ""); $s .= $1 while $f =~ /"((?:[^"\\]|\\.)*)"/g; print "$s\n" }' "$AF_ROOT"/alloc/*.c
+}
+
 # af_bug_key SIGNATURE: what ci/fuzz groups findings by. One bug is often
-# caught by different checks: a special left on a freed slot fails the heap
-# checker's specials_object at the next check, or throws in mheap_free when
-# its span is freed first. So a signature that names a heap invariant is
-# keyed by the invariant: the checker's own name (heap_check, a validator's
-# "handed over invalid"), or for an inline throw the invariant of
-# alloc/mcheck.c that the throw asserts (the table below, one line per throw
-# site that restates a checker invariant). Any other signature is its own key.
+# caught by different checks, or by one check on different fields or objects,
+# depending on the input. The rule: the key is the named check that fails
+# first.
+#  - A heap invariant by its name: a heap_check difference; a span
+#    validator's throw ("... handed over invalid: X: ..."); an inline throw
+#    that restates an invariant of alloc/mcheck.c (the table below, one line
+#    per throw site: a special left on a freed slot fails specials_object at
+#    the next check, or throws in mheap_free when its span is freed first);
+#    three of fuzz_pageheap's own checks.
+#  - A model comparison by its name, not by the field or object that
+#    differed first: "check memstats", "check heap profile", "check
+#    reachability" (exec_check.c observe, exec_gc.c check_reachability).
+#    The checker's profile invariants are the heap profile's check too (plant
+#    large_elemsize_unrounded: profile_bucket after a free, the model's
+#    comparison before it).
+#  - Any other throw by its site and its format string (the message's
+#    constant part: the pointer that was bad, or where it was found, is the
+#    input's, not the bug's).
+#  - Any other signature is its own key.
 af_bug_key() {
   awk '
     BEGIN {
@@ -210,18 +237,52 @@ af_bug_key() {
       t["sweepone: span ADDR in an unswept set of class N has sweepgen N (heap N)"] = "sweepgen"
       t["mcache_refill: span has no free space: allocCount=N nelems=N"] = "central_set"
       t["mcentral_cache_span: span has no free objects: allocCount=N nelems=N"] = "central_set"
+      # heap_alloc is derived from the per-class free counts (mstats.c), so a
+      # free counted under a class that does not exist is the defect
+      # stats_bytes names; the throw stops it before the count is made
+      t["mstats_note_small_free: bad size class N"] = "stats_bytes"
       # the own checks of fuzz_pageheap that restate one (its failure line, as
       # af_signature prints it)
       p["free runs at pages N and N are adjacent (not coalesced)"] = "free_adjacent"
       p["free run at page N of N pages is not on its free list"] = "free_list"
       p["last page of free run at page N does not map to it"] = "spanmap_free_ends"
     }
+    FILENAME != "-" { fmt[++nfmt] = $0; next }
     /^fuzz_pageheap: / { m = substr($0, 16); if (m in p) { print "invariant " p[m]; next } }
+    /^DIFFERENCE: (memstats|heap profile|reachability): / { m = substr($0, 13); sub(/:.*/, "", m); print "check " m; next }
+    # the invariants of the heap checker on the profile buckets judge what
+    # the profile comparison of the model judges (the counts of a bucket:
+    # frees above allocs, or off its live records), from the heap side: which
+    # one fails first depends on the input (a free before the check or not)
+    /^DIFFERENCE: heap_check: profile_(bucket|live)$/ { print "check heap profile"; next }
     /^DIFFERENCE: heap_check: / { print "invariant " substr($0, 25); next }
     /^THROW: / {
       m = substr($0, 8); sub(/ @ [^ ]*$/, "", m)
       if (match(m, /handed over invalid: [a-z_]+/)) { print "invariant " substr(m, RSTART + 21, RLENGTH - 21); next }
       if (m in t) { print "invariant " t[m]; next }
+      site = $0; if (!sub(/.* @ /, "", site)) site = ""
+      best = 0
+      for (i = 1; i <= nfmt; i++) {
+        if (!(i in fre)) compile(fmt[i], i)
+        if (m ~ fre[i] && (!best || length(fkey[i]) > length(fkey[best]))) best = i }
+      if (best) { print "throw " fkey[best] (site != "" ? " @ " site : ""); next }
     }
-    { print }' <<<"$1"
+    { print }
+    function lit(s,   r, i, c) {   # normalized constant text, as a regex
+      s = norm(s); r = ""
+      for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); r = r (index(".[]()*+?^$\\|{}/", c) ? "\\" c : c) }
+      return r }
+    # a format string as a regex that matches its normalized message, and
+    # as a key (conversions blanked as norm blanks their output; %s kept)
+    function compile(f, k,   rest, re, key, sp, c) {
+      rest = f; re = ""; key = ""
+      while (match(rest, /%[-#0-9.]*(hh|h|ll|l|z|j|t)?[diuxXpsc%]/)) {
+        re = re lit(substr(rest, 1, RSTART - 1)); key = key norm(substr(rest, 1, RSTART - 1))
+        sp = substr(rest, RSTART, RLENGTH); c = substr(sp, length(sp))
+        if (c == "s") { re = re ".*"; key = key "%s" }
+        else if (c == "%") { re = re "%"; key = key "%" }
+        else if (c == "c") { re = re "."; key = key "%c" }
+        else { re = re "-?(ADDR|N)"; key = key (c == "p" || sp ~ /#/ ? "ADDR" : "N") }
+        rest = substr(rest, RSTART + RLENGTH) }
+      fre[k] = "^" re lit(rest) "$"; fkey[k] = key norm(rest) }'"$AF_AWK_NORM" <(af_throw_formats) - <<<"$1"
 }

@@ -32,7 +32,7 @@ write_groups() {
     echo
     echo "Bug keys shared by two plants (a fuzzing campaign that hit both would report them as one group):"
     echo
-    awk -F'\t' '{ p[$2] = ($2 in p ? p[$2] ", " : "") $1; n[$2]++ }
+    awk -F'\t' '{ p[$2] = (n[$2]++ ? p[$2] ", " : "") $1 }
       END { for (s in n) if (n[s] > 1) { print "- `" s "`: " p[s]; k++ } if (!k) print "none" }' "$gsigs" | sort
   } >"$gout"
 }

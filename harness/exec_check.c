@@ -291,6 +291,9 @@ void observe(exec_t *ex, lane_t *l)
 		differ(ex, l, "heap_check: %s: %s", rep.invariant, rep.detail);
 		return;
 	}
+	/* per object before any count, so that a finding names the object */
+	if (!check_reachability(ex, l))
+		return;
 	char why[256];
 	heap_stats_t st;
 	heap_read_stats(l->h, &st);
@@ -309,23 +312,5 @@ void observe(exec_t *ex, lane_t *l)
 		       heap_finq_len(l->h), model_finq_len(ex->m));
 		return;
 	}
-	/* every object the model freed since the last observation is gone
-	 * (or its address now belongs to a block that is live in the model) */
-	char tmp[24];
-	for (size_t i = 0; i < l->ndead; i++) {
-		int32_t mid = l->dead[i];
-		void *base;
-		size_t es;
-		if (heap_find_object(l->h, (void *)l->addr[mid], &base, &es) != ALLOC_OK)
-			continue;
-		int32_t owner = amap_get(&l->map, (uintptr_t)base);
-		if (owner != MODEL_NIL && mobj(ex, owner)->boff == 0)
-			continue;
-		differ(ex, l, "%s (@%#lx) is dead in the model but the heap still holds a block "
-		       "there (elemsize %zu)", mname(ex, mid, tmp),
-		       (unsigned long)(l->addr[mid] - heap_arena_base(l->h)), es);
-		return;
-	}
-	l->ndead = 0;
 	check_objects(ex, l, true);
 }

@@ -79,6 +79,86 @@ static void heap_fin_cb(heap_t *h, void *obj, uintptr_t fn, void *ctx)
 	l->fins[l->nfins++] = (finrec_t){ MODEL_NIL, 0, fn, (uintptr_t)obj };
 }
 
+static int32_t pid_of_fn(const exec_t *ex, uintptr_t fn)
+{
+	size_t pid = (fn >> FIN_SHIFT) - 1;
+	return pid < ex->npobj ? (int32_t)pid : -1;
+}
+
+static bool has_pid(const int32_t *v, size_t n, int32_t pid)
+{
+	return n && bsearch(&pid, v, n, sizeof *v, i32_cmp) != NULL;
+}
+
+/*
+ * What the collections decided per object, compared before any count (an
+ * observation point, the sweep finished): a reachability bug then names the
+ * object it got wrong, however the input reaches it, instead of showing as
+ * whichever count (memstats nfree, the queue length) differs first. Every
+ * object live in the model is allocated in the heap; every object the model
+ * freed since the last observation is gone; the heap's finalizer queue
+ * (heap_finq_walk, what is judged) holds a record of an object iff the
+ * model's own queue does. The counts are still compared after this.
+ */
+bool check_reachability(exec_t *ex, lane_t *l)
+{
+	char tmp[24];
+	for (size_t i = 0; i < ex->nlive; i++) {
+		int32_t mid = ex->p2m[ex->live[i]];
+		if (mobj(ex, mid)->state == MODEL_LIVE &&
+		    heap_find_object(l->h, (void *)l->addr[mid], NULL, NULL) != ALLOC_OK) {
+			differ(ex, l, "reachability: %s (@%#lx) is live in the model, the heap freed its block",
+			       mname(ex, mid, tmp), rel(l, l->addr[mid]));
+			return false;
+		}
+	}
+	for (size_t i = 0; i < l->ndead; i++) {
+		int32_t mid = l->dead[i];
+		void *base;
+		size_t es;
+		if (heap_find_object(l->h, (void *)l->addr[mid], &base, &es) != ALLOC_OK)
+			continue;
+		/* (or its address now belongs to a block that is live in the model) */
+		int32_t owner = amap_get(&l->map, (uintptr_t)base);
+		if (owner != MODEL_NIL && mobj(ex, owner)->boff == 0)
+			continue;
+		differ(ex, l, "reachability: %s (@%#lx) is dead in the model, the heap still holds "
+		       "a block there (elemsize %zu)", mname(ex, mid, tmp), rel(l, l->addr[mid]), es);
+		return false;
+	}
+	l->ndead = 0;
+	l->nfins = 0;
+	heap_finq_walk(l->h, heap_fin_cb, l);
+	int32_t *q = xrealloc(NULL, (l->nfins + 1) * sizeof *q);
+	size_t nq = 0;
+	bool ok = true;
+	for (size_t i = 0; i < l->nfins && ok; i++) {
+		int32_t pid = pid_of_fn(ex, l->fins[i].fn);
+		if (pid < 0 || ex->p2m[pid] == MODEL_NIL) {
+			differ(ex, l, "reachability: the heap queued fn %#lx on %#lx: no such finalizer was set",
+			       (unsigned long)l->fins[i].fn, rel(l, l->fins[i].obj));
+			ok = false;
+		} else if (!model_is_pending(ex->m, ex->p2m[pid])) {
+			differ(ex, l, "reachability: %s is reachable in the model, the heap queued its finalizer",
+			       pname(ex, pid, tmp));
+			ok = false;
+		}
+		q[nq++] = pid;
+	}
+	nq = sort_unique(q, nq);
+	for (size_t i = 0; i < ex->nlastfin && ok; i++) {
+		int32_t pid = ex->lastfin[i];
+		if (model_is_pending(ex->m, ex->p2m[pid]) && !has_pid(q, nq, pid)) {
+			differ(ex, l, "reachability: %s is unreachable in the model, the heap did not queue "
+			       "its finalizer", pname(ex, pid, tmp));
+			ok = false;
+		}
+	}
+	free(q);
+	l->nfins = 0;
+	return ok;
+}
+
 static void model_collect_fin(model_t *m, const model_fin_t *rec, void *ctx)
 {
 	(void)m;

@@ -198,6 +198,7 @@ void set_root(exec_t *ex, uint64_t slot, model_ref_t r);
 /* "exec_gc.c" */
 void op_gc(exec_t *ex);
 void op_runfin(exec_t *ex);
+bool check_reachability(exec_t *ex, lane_t *l);
 void expect_list(exec_t *ex, const op_t *op);
 
 /* "exec_output.c" */

@@ -3,7 +3,7 @@
  * sizemap_fuzz in spirit). Each 8-byte record of the input is one query:
  *   mode 0: a small size  -> class, class size, roundupsize
  *   mode 1: any size      -> roundupsize (small: class size; large: pages,
- *                            saturating at SIZE_MAX)
+ *                            saturating at SIZE_MAX); a small one's class too
  *   mode 2: a size near SIZE_MAX -> roundupsize must saturate, never wrap
  *   mode 3: (class, span offset) -> mspan_objindex == offset / size
  * Modes 0 and 1 also allocate the size through the real allocator
@@ -14,7 +14,9 @@
  * The reference comes from oracles/ref_sizeclasses.h ($AF_REFERENCE_DIR, else
  * the repo's reference/ directory); never from alloc/msize.c. White-box
  * (AF_WHITEBOX): it drives msize and mspan_objindex directly.
- * A mismatch prints the query and aborts (the fuzzer's crash signal).
+ * The input's queries are checked function by function (check_query), each
+ * input on a fresh heap (heap_reset). A mismatch prints the check and the
+ * query and aborts (the fuzzer's crash signal).
  */
 #define AF_WHITEBOX
 #include "alloc/testing.h"
@@ -41,7 +43,10 @@ static void load_reference(void)
 		abort();
 	}
 	ref_loaded = 1;
-	heap_config_t cfg = { .cap_bytes = 64u << 20, .nprocs = 1 };
+	/* log_writes: this target writes no heap memory, so heap_reset leaves
+	 * each input the fresh heap heap_new made (nothing leaks from one input
+	 * to the next: a finding replays alone). */
+	heap_config_t cfg = { .cap_bytes = 64u << 20, .nprocs = 1, .log_writes = true };
 	alloc_err_t e = heap_new(&cfg, &heap);
 	if (e != ALLOC_OK) {
 		fprintf(stderr, "fuzz_sizeclass: heap_new: %s\n", alloc_strerror(e));
@@ -131,35 +136,51 @@ static void check_objindex(uint64_t v)
 		fail("objindex", v, got, off / (uint64_t)ref.size[c]);
 }
 
+/* The checks, from the most basic function up: a query is judged by the
+ * first function that gets it wrong, and so is the input (every query's
+ * size_to_class before any roundupsize, which uses it, before any mallocgc,
+ * which uses both), so one bug is one finding whichever query an input
+ * reaches it with. */
+enum pass { P_CLASS, P_OBJINDEX, P_ROUNDUP, P_HEAP, NPASS };
+
+static void check_query(enum pass pass, uint64_t v)
+{
+	uint64_t arg = v >> 2, size = (v & 3) == 0 ? arg % (MAX_SMALL_SIZE + 1) : arg;
+	switch (v & 3) {
+	case 0:
+	case 1:
+		if (pass == P_CLASS && size <= MAX_SMALL_SIZE)
+			check_small(size);
+		else if (pass == P_ROUNDUP)
+			check_roundup(size);
+		else if (pass == P_HEAP)
+			check_heap(size);
+		break;
+	case 2:
+		if (pass == P_ROUNDUP)
+			check_roundup(SIZE_MAX - arg % (2 * PAGE_SIZE));
+		break;
+	case 3:
+		if (pass == P_OBJINDEX)
+			check_objindex(arg);
+		break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	if (!ref_loaded)
 		load_reference();
-	for (size_t i = 0; i < len; i += 8) {
-		uint8_t rec[8] = {0};
-		memcpy(rec, data + i, len - i < 8 ? len - i : 8);
-		uint64_t v = 0;
-		for (int k = 7; k >= 0; k--)
-			v = v << 8 | rec[k];
-		uint64_t arg = v >> 2;
-		switch (v & 3) {
-		case 0:
-			check_small(arg % (MAX_SMALL_SIZE + 1));
-			check_roundup(arg % (MAX_SMALL_SIZE + 1));
-			check_heap(arg % (MAX_SMALL_SIZE + 1));
-			break;
-		case 1:
-			check_roundup(arg);
-			check_heap(arg);
-			break;
-		case 2:
-			check_roundup(SIZE_MAX - arg % (2 * PAGE_SIZE));
-			break;
-		case 3:
-			check_objindex(arg);
-			break;
+	heap_reset(heap);
+	for (int pass = 0; pass < NPASS; pass++)
+		for (size_t i = 0; i < len; i += 8) {
+			uint8_t rec[8] = {0};
+			memcpy(rec, data + i, len - i < 8 ? len - i : 8);
+			uint64_t v = 0;
+			for (int k = 7; k >= 0; k--)
+				v = v << 8 | rec[k];
+			check_query((enum pass)pass, v);
 		}
-	}
 	heap_check_report_t rep;
 	if (heap_check(heap, &rep) != ALLOC_OK) {
 		fprintf(stderr, "fuzz_sizeclass: heap_check: %s: %s\n", rep.invariant, rep.detail);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ci/fuzz groups findings by bug key (ci/lib.sh af_bug_key): signatures that
-# name one heap invariant are one bug, different invariants stay apart, and
+# name one heap invariant or one model comparison are one bug, a throw is
+# keyed by its site and format, different checks stay apart, and
 # the throw table neither goes stale nor names an invariant the checker does
 # not have; a race is one signature whichever access TSan reports first.
 # Under a second.
@@ -25,15 +26,54 @@ same "DIFFERENCE: heap_check: alloccache" \
 # Different invariants, other checks: apart.
 apart "DIFFERENCE: heap_check: free_adjacent" "DIFFERENCE: heap_check: specials_object"
 apart "DIFFERENCE: heap_check: free_adjacent" "THROW: mheap_free: span ADDR still has specials @ mheap_free_locked"
-apart "DIFFERENCE: memstats: heap_alloc" "DIFFERENCE: memstats: heap_objects"
 apart "THROW: found bad pointer in heap: ADDR from NAME ADDR: page not in use @ scanobject" \
       "THROW: mheap_free: span ADDR still has specials @ mheap_free_locked"
-k=$(af_bug_key "DIFFERENCE: memstats: heap_alloc")
-[ "$k" = "DIFFERENCE: memstats: heap_alloc" ] || { echo "bug-keys: a signature naming no invariant must be its own key, got '$k'" >&2; fail=1; }
+k=$(af_bug_key "DIFFERENCE: finalizer queue holds N records, the model N")
+[ "$k" = "DIFFERENCE: finalizer queue holds N records, the model N" ] ||
+  { echo "bug-keys: a signature naming no check must be its own key, got '$k'" >&2; fail=1; }
+
+# A model comparison is keyed by its name, not by the field or the object
+# that differed first (plants large_elemsize_unrounded, profile_post_sweep_
+# missing: the profile's stack or sampling; finalizer_object_not_scanned: a
+# freed child or a queued finalizer).
+same "DIFFERENCE: memstats: heap_alloc" "DIFFERENCE: memstats: nfree"
+same "DIFFERENCE: heap profile: stack" "DIFFERENCE: heap profile: sampling"
+same "DIFFERENCE: reachability: OBJ is live in the model, the heap freed its block" \
+     "DIFFERENCE: reachability: OBJ is reachable in the model, the heap queued its finalizer"
+apart "DIFFERENCE: memstats: nfree" "DIFFERENCE: reachability: OBJ is live in the model, the heap freed its block"
+apart "DIFFERENCE: memstats: nfree" "DIFFERENCE: heap profile: stack"
+same "DIFFERENCE: heap profile: stack" "DIFFERENCE: heap_check: profile_bucket"
+apart "DIFFERENCE: heap profile: stack" "DIFFERENCE: heap_check: profile_bucketX"
+[ "$(af_bug_key "DIFFERENCE: heap profile: stack")" = "check heap profile" ] ||
+  { echo "bug-keys: a model comparison's key is not its name: '$(af_bug_key "DIFFERENCE: heap profile: stack")'" >&2; fail=1; }
+# ... and the object a reachability difference names is the input's: blanked.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+printf 'DIFFERENCE at op 9 (line 10) in lane 0:\n  reachability: back (@0x40) is live in the model, the heap freed its block\n' >"$tmp/d1"
+printf 'DIFFERENCE at op 3 (line 4) in lane 1:\n  reachability: h12 (@0) is live in the model, the heap freed its block\n' >"$tmp/d2"
+[ "$(af_signature "$tmp/d1")" = "$(af_signature "$tmp/d2")" ] ||
+  { echo "bug-keys: the object is part of a reachability signature: '$(af_signature "$tmp/d1")' / '$(af_signature "$tmp/d2")'" >&2; fail=1; }
+
+# A throw no table line maps is keyed by its site and its format string:
+# what %s named (plant interior_large_ptr_ignored: an object word or a root
+# slot) is the input's; another format or another site is another key.
+bad="found bad pointer in heap: ADDR from %s ADDR: slot N of span [ADDR, +N pages) class N elemsize N nelems N not allocated"
+same "THROW: ${bad/\%s ADDR/object word ADDR} @ mark_pointer" "THROW: ${bad/\%s ADDR/root slot N} @ mark_pointer"
+apart "THROW: ${bad/\%s ADDR/root slot N} @ mark_pointer" "THROW: found bad pointer in heap: ADDR from root slot N: page not in use @ mark_pointer"
+apart "THROW: ${bad/\%s ADDR/root slot N} @ mark_pointer" "THROW: ${bad/\%s ADDR/root slot N} @ scanobject"
+# Every heap_throw format in alloc/ is recognized in a message it prints
+# (conversions filled as a throw fills them, then blanked as af_signature
+# blanks them): the format compiler has no blind spot.
+fmts_all=$(af_throw_formats)
+msgs=$(sed -E 's/%s/some where/g; s/%#l?x|%p/0x1f0/g; s/%(l|z|ll)?[dux]/17/g' <<<"$fmts_all" |
+  sed -E 's/0x[0-9a-fA-F]+/ADDR/g; s/[0-9]+/N/g; s/^/THROW: /; s/$/ @ somewhere/')
+nf=0
+while IFS=$'\t' read -r f k; do
+  case $k in "throw "*|"invariant "*) nf=$((nf + 1)) ;; *) echo "bug-keys: the throw '$f' is not recognized by its format: '$k'" >&2; fail=1 ;; esac
+done < <(paste <(printf '%s\n' "$fmts_all") <(af_bug_key "$msgs"))
+[ "$nf" -gt 40 ] || { echo "bug-keys: only $nf heap_throw formats found in alloc/" >&2; fail=1; }
 
 # A data race has one stack per access, in the order the threads happened to
 # reach it: either order is one signature.
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 race() {  # FIRST SECOND: a ThreadSanitizer report, FIRST's access reported first
   printf 'WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n'
   printf '    #0 %s %s/alloc/a.c:1:1 (x+0x1)\n    #1 run_op %s/harness/threads_run.c:1:1 (x+0x2)\n\n' "$1" "$AF_ROOT" "$AF_ROOT"
@@ -71,5 +111,5 @@ done < <(sed -n 's/^ *p\["\(.*\)"\] = "\([a-z_]*\)"$/\1\t\2/p' ci/lib.sh)
 same "DIFFERENCE: heap_check: free_adjacent" "fuzz_pageheap: free runs at pages N and N are adjacent (not coalesced)"
 n=$(sed -n 's/^ *[tp]\["\(.*\)"\] = "\([a-z_]*\)"$/\1/p' ci/lib.sh | wc -l)
 [ "$n" -gt 0 ] || { echo "bug-keys: found no throw table in ci/lib.sh" >&2; fail=1; }
-[ "$fail" = 0 ] && echo "bug-keys: $n throw sites and fuzz_pageheap checks mapped to checker invariants, all current; one bug one key, different invariants apart"
+[ "$fail" = 0 ] && echo "bug-keys: $n throw sites and fuzz_pageheap checks mapped to checker invariants, all current; $nf throw formats recognized; one bug one key, different checks apart"
 exit "$fail"
