@@ -346,12 +346,15 @@ static mspan_t *swept_span_of(heap_t *h, uintptr_t p)
 	return s;
 }
 
-/* Makes a freed slot allocatable again for the P that owns the cache. */
-static void rewind_freeindex(mspan_t *s, uintptr_t idx)
+/* Makes a freed slot allocatable again for the P that owns the cache. The
+ * caller holds the span's mcentral lock (every explicit free does), so the
+ * rebuilt cache is validated here, as where a span is cached. */
+static void rewind_freeindex(heap_t *h, mspan_t *s, uintptr_t idx)
 {
 	if (idx < s->freeindex)
 		s->freeindex = (uint16_t)idx;
 	mspan_reset_alloc_cache(s);
+	af_assert_span_valid(h, s, "heap_free");
 }
 
 /* Whether the specials code must look at the object: always in legacy mode
@@ -431,7 +434,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			bit_clear_atomic(s->allocbits, idx);
 			s->allocCount--;
 			s->needzero = 1;
-			rewind_freeindex(s, idx);
+			rewind_freeindex(h, s, idx);
 			/* full -> partial, or empty -> page heap */
 			mcentral_free_span_locked(h, central, s, wasfull);
 		} else if (__atomic_load_n(&s->cachedby, __ATOMIC_RELAXED) == p) {
@@ -439,7 +442,7 @@ alloc_err_t heap_free(heap_t *h, int p, void *ptr)
 			bit_clear_atomic(s->allocbits, idx);
 			s->allocCount--;
 			s->needzero = 1;
-			rewind_freeindex(s, idx);
+			rewind_freeindex(h, s, idx);
 		} else {
 			/* Cached by (or being cached for) another P, which may be
 			 * setting bits of the same word right now. It finds the

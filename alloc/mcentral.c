@@ -129,6 +129,10 @@ havespan:
 	mspan_reset_alloc_cache(s);
 	/* Go's "swept and then cached" state. */
 	__atomic_store_n(&s->sweepgen, h->sweepgen + 3, __ATOMIC_RELEASE);
+	/* Handed to an mcache: its rebuilt cache is checked here, so a bug in
+	 * the rebuild is reported as the cache it broke (alloccache), not as
+	 * whatever the wrong slots it offers break later. */
+	af_assert_span_valid(h, s, "mcentral_cache_span");
 	lock_release(&c->lock);
 	return s;
 }
