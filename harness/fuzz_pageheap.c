@@ -128,6 +128,17 @@ NO_COVERAGE static const mspan_t *map_at(uintptr_t q)
 	return __atomic_load_n(&a->spans[(off & (ARENA_BYTES - 1)) >> PAGE_SHIFT], __ATOMIC_ACQUIRE);
 }
 
+/* What mheap_span_of_inuse answers for committed page q, from the map: its
+ * entry if that is an in-use span covering q, else NULL. */
+NO_COVERAGE static const mspan_t *inuse_at(uintptr_t q)
+{
+	const mspan_t *t = map_at(q);
+	if (!t || t->state != MSPAN_INUSE || page_addr(q) < t->startaddr ||
+	    page_addr(q) >= t->startaddr + t->npages * PAGE_SIZE)
+		return NULL;
+	return t;
+}
+
 NO_COVERAGE static void check_page(const mspan_t *s, uintptr_t q, uintptr_t first,
                                    uintptr_t npages, bool inuse)
 {
@@ -163,11 +174,7 @@ NO_COVERAGE static void check_pages(const mspan_t *s, uintptr_t first, uintptr_t
 	uintptr_t used = (m.h->arena_used - m.h->arena_start) / PAGE_SIZE;
 	uintptr_t end = last < used ? last : used;
 	for (uintptr_t q = first + 1; q < end; q++) {
-		const mspan_t *t = map_at(q);
-		bool ok = inuse ? t == s
-		                : !t || t->state != MSPAN_INUSE || page_addr(q) < t->startaddr ||
-		                  page_addr(q) >= t->startaddr + t->npages * PAGE_SIZE;
-		if (!ok)
+		if (inuse ? map_at(q) != s : inuse_at(q) != NULL)
 			fail("page %zu of the %s span at page %zu (%zu pages) maps to the wrong span",
 			     (size_t)q, inuse ? "in-use" : "freed", (size_t)first, (size_t)npages);
 	}
@@ -186,12 +193,12 @@ NO_COVERAGE static void check_free_span(const mspan_t *s, uintptr_t i, int k)
 		fail("free run at page %zu: npreleased %zu > npages %zu",
 		     (size_t)i, (size_t)s->npreleased, (size_t)s->npages);
 	uintptr_t last = i + s->npages - 1;
-	if (mheap_span_of(m.h, page_addr(last)) != s)
+	if (map_at(last) != s)
 		fail("last page of free run at page %zu does not map to it", (size_t)i);
 	if (k < m.nlive && m.byaddr[k].first <= last)
 		fail("free run at page %zu (%zu pages) holds pages the model has in use",
 		     (size_t)i, (size_t)s->npages);
-	if (mheap_span_of_inuse(m.h, page_addr(i)) || mheap_span_of_inuse(m.h, page_addr(last)))
+	if (inuse_at(i) || inuse_at(last))
 		fail("free run at page %zu has an in-use span", (size_t)i);
 }
 
@@ -205,13 +212,17 @@ NO_COVERAGE static void check_inuse_span(const mspan_t *s, uintptr_t i, int k)
 	    m.byaddr[k].npages != s->npages)
 		fail("in-use span of %zu pages at page %zu is not the model's span there",
 		     (size_t)s->npages, (size_t)i);
-	if (mheap_span_of(m.h, page_addr(last)) != s ||
-	    mheap_span_of_inuse(m.h, page_addr(i)) != s ||
-	    mheap_span_of_inuse(m.h, page_addr(last)) != s)
+	if (map_at(last) != s ||
+	    inuse_at(i) != s ||
+	    inuse_at(last) != s)
 		fail("the end pages of the in-use span at page %zu do not map to it", (size_t)i);
 }
 
-/* The whole committed range, span by span, against the model and memstats. */
+/* The whole committed range, span by span, against the model and memstats.
+ * It reads the span map (map_at, inuse_at) rather than asking mheap_span_of
+ * and mheap_span_of_inuse: the same answers (see check_pages, where the two
+ * are asked at both ends of every span allocated and freed), without their
+ * comparison tracing at every span after every op. */
 NO_COVERAGE static walk_t check_heap(void)
 {
 	walk_t w = {0};
@@ -223,7 +234,7 @@ NO_COVERAGE static walk_t check_heap(void)
 	bool prevfree = false;
 	size_t run = 0;
 	for (uintptr_t i = 0; i < committed;) {
-		mspan_t *s = mheap_span_of(m.h, page_addr(i));
+		const mspan_t *s = map_at(i);
 		if (!s || s->startaddr != page_addr(i) || s->npages == 0 ||
 		    i + s->npages > committed)
 			fail("page %zu does not start a span inside the committed range",
@@ -377,8 +388,11 @@ static heap_t *heap_for(uint8_t sel)
 	if (!heaps[i]) {
 		/* log_writes: the cookies are the only writes, and heap_reset
 		 * zeroes them, so every input starts on a fresh heap's pages (a
-		 * missing-needzero finding must not depend on earlier inputs). */
-		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1, .log_writes = true };
+		 * missing-needzero finding must not depend on earlier inputs).
+		 * no_huge_pages: a cookie write on a released page then faults in
+		 * 4 KiB, not a cleared 2 MiB huge page. */
+		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1, .log_writes = true,
+		                      .no_huge_pages = true };
 		if (heap_new(&cfg, &heaps[i]) != ALLOC_OK) {
 			fprintf(stderr, "fuzz_pageheap: heap_new(cap %zu) failed\n", heap_caps[i]);
 			abort();
