@@ -63,11 +63,6 @@ typedef struct heap_config {
 	 * as a fresh heap's: zero, and not needzero. Without it kept pages are
 	 * dirty and needzero (zeroed where reused). */
 	bool log_writes;
-	/* No MADV_HUGEPAGE on the heap (Go's sysHugePage asks for it): as Go on
-	 * a system with transparent huge pages off. For a caller that touches a
-	 * few words of each released page (fuzz_pageheap's cookies), where a
-	 * write fault would clear 2 MiB instead of 4 KiB. */
-	bool no_huge_pages;
 } heap_config_t;
 
 alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out);

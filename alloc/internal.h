@@ -422,7 +422,7 @@ struct heap {
 /* ---- cross-file prototypes, by defining file ---- */
 
 /* "mem_linux.c": the OS layer (Go's mem_linux.go). */
-void *sys_reserve(size_t n, size_t align, bool huge);  /* PROT_NONE, aligned; NULL on failure */
+void *sys_reserve(size_t n, size_t align);  /* PROT_NONE, aligned; NULL on failure */
 bool sys_map(void *v, size_t n);            /* commit reserved memory read/write */
 void sys_fault(void *v, size_t n);          /* back to PROT_NONE (contents kept) */
 void sys_unused(void *v, size_t n);         /* MADV_DONTNEED: pages read back as zero */

@@ -14,7 +14,7 @@
 #define SYS_ZERO_MEMSET_MAX ((size_t)1 << 20)
 #define OS_PAGE 4096
 
-void *sys_reserve(size_t n, size_t align, bool huge)
+void *sys_reserve(size_t n, size_t align)
 {
 	/* Over-reserve by align and trim both ends, so the heap's start is
 	 * aligned and arena index math is a shift. */
@@ -31,10 +31,8 @@ void *sys_reserve(size_t n, size_t align, bool huge)
 	/* Go 1.19's sysUsed asks for huge pages on heap memory (sysHugePage).
 	 * Here it also makes a large object's first touches after a scavenge a
 	 * few 2 MiB faults instead of one per 4 KiB page (ci/bench: a fuzz_sweep
-	 * input with an 8 MiB object and scavenge, 38 -> 13 ms).
-	 * heap_config_t.no_huge_pages leaves the system default. */
-	if (huge)
-		madvise((void *)start, n, MADV_HUGEPAGE);
+	 * input with an 8 MiB object and scavenge, 38 -> 13 ms). */
+	madvise((void *)start, n, MADV_HUGEPAGE);
 	return (void *)start;
 }
 

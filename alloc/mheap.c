@@ -519,7 +519,7 @@ static void mheap_lists_init(heap_t *h)
 bool mheap_init(heap_t *h)
 {
 	size_t reserve = (h->cfg.cap_bytes + ARENA_BYTES - 1) & ~(size_t)(ARENA_BYTES - 1);
-	void *v = sys_reserve(reserve, ARENA_BYTES, !h->cfg.no_huge_pages);
+	void *v = sys_reserve(reserve, ARENA_BYTES);
 	if (!v)
 		return false;
 	h->arena_start = h->arena_used = h->arena_hwm = (uintptr_t)v;
