@@ -118,10 +118,24 @@ static inline void spanmap_put(heap_t *h, uintptr_t p, mspan_t *s)
 	__atomic_store_n(spanmap_slot(h, p), s, __ATOMIC_RELEASE);
 }
 
+/* Once per page of every span allocated and freed: one arena lookup per
+ * arena the range touches, and no comparison tracing (the fuzz build's
+ * trace-cmp) of a loop that guides nothing and cost more than the stores. */
+#if defined(__clang__)
+__attribute__((no_sanitize("coverage")))
+#endif
 static void spanmap_set_range(heap_t *h, uintptr_t start, uintptr_t npages, mspan_t *s)
 {
-	for (uintptr_t i = 0; i < npages; i++)
-		spanmap_put(h, start + (i << PAGE_SHIFT), s);
+	while (npages > 0) {
+		uintptr_t off = start - h->arena_start;
+		heaparena_t *a = __atomic_load_n(&h->arenas[off >> ARENA_SHIFT], __ATOMIC_ACQUIRE);
+		uintptr_t i = (off & (ARENA_BYTES - 1)) >> PAGE_SHIFT;
+		uintptr_t n = PAGES_PER_ARENA - i < npages ? PAGES_PER_ARENA - i : npages;
+		for (uintptr_t k = 0; k < n; k++)
+			__atomic_store_n(&a->spans[i + k], s, __ATOMIC_RELEASE);
+		start += n << PAGE_SHIFT;
+		npages -= n;
+	}
 }
 
 mspan_t *mheap_span_of(const heap_t *h, uintptr_t p)
@@ -273,8 +287,12 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 			return false;
 		}
 	}
+	/* Kept pages [arena_used, arena_mapped) are poisoned since the reset
+	 * that kept them (nothing is handed out there): only what gets mapped
+	 * now needs its shadow poisoned. */
+	uintptr_t from = v + n;
 	if (v + n > h->arena_mapped) {
-		uintptr_t from = v > h->arena_mapped ? v : h->arena_mapped;
+		from = v > h->arena_mapped ? v : h->arena_mapped;
 		if (!sys_map((void *)from, v + n - from)) {
 			fixalloc_free(&h->spanalloc, s);
 			return false;
@@ -288,7 +306,7 @@ static bool mheap_grow_locked(heap_t *h, uintptr_t npages, uintptr_t reclaimed)
 			h->stats.other_sys += sizeof(heaparena_t);
 		}
 	}
-	POISON((void *)v, n);
+	POISON((void *)from, v + n - from);
 	__atomic_store_n(&h->arena_used, v + n, __ATOMIC_RELEASE);
 	h->stats.heap_sys += n;
 	h->stats.heap_idle += n;
@@ -439,37 +457,34 @@ static int wrange_cmp(const void *a, const void *b)
 
 /* log_writes: released pages read zero, so the writes logged inside them
  * need no zeroing at reset (which would fault the pages in again). A range
- * only partly inside a released run is kept. */
+ * only partly inside a released run is kept. Called after every free run was
+ * released. The log is sorted in place (its order does not matter to reset):
+ * no allocation, which under ASan cost a fresh quarantined block and its
+ * page faults at every scavenge. */
 static void scavenge_forget_writes_locked(heap_t *h)
 {
-	size_t nrel = 0;
-	for (int n = 1; n <= FREE_LIST_PAGES; n++)
-		for (mspan_t *s = (n < FREE_LIST_PAGES ? &h->free[n] : &h->freelarge)->first; s; s = s->next)
-			nrel++;
-	struct wrange *rel = nrel ? malloc(nrel * sizeof *rel) : NULL;
-	if (!rel)
-		return;   /* zeroing a released page at reset is only slower */
-	size_t k = 0;
-	for (int n = 1; n <= FREE_LIST_PAGES; n++)
-		for (mspan_t *s = (n < FREE_LIST_PAGES ? &h->free[n] : &h->freelarge)->first; s; s = s->next)
-			rel[k++] = (struct wrange){ s->startaddr, span_end(s) };
-	qsort(rel, nrel, sizeof *rel, wrange_cmp);
-	size_t kept = 0;
-	for (size_t i = 0; i < h->nwlog; i++) {
-		struct wrange w = h->wlog[i];
-		size_t lo = 0, hi = nrel;   /* the last run starting at or below w.lo */
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-			if (rel[mid].lo <= w.lo)
-				lo = mid;
-			else
-				hi = mid;
+	struct wrange *w = h->wlog;
+	size_t n = h->nwlog;
+	qsort(w, n, sizeof *w, wrange_cmp);
+	for (int k = 1; k <= FREE_LIST_PAGES; k++)
+		for (mspan_t *s = (k < FREE_LIST_PAGES ? &h->free[k] : &h->freelarge)->first; s; s = s->next) {
+			size_t lo = 0, hi = n;   /* the first range starting at or above the run */
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (w[mid].lo < s->startaddr)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (size_t i = lo; i < n && w[i].lo < span_end(s); i++)
+				if (w[i].hi <= span_end(s))
+					w[i].hi = 0;   /* inside: forgotten below */
 		}
-		if (!(rel[lo].lo <= w.lo && w.hi <= rel[lo].hi))
-			h->wlog[kept++] = w;
-	}
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (w[i].hi)
+			w[kept++] = w[i];
 	h->nwlog = kept;
-	free(rel);
 }
 
 size_t mheap_scavenge_all(heap_t *h)
@@ -530,9 +545,30 @@ static void mheap_zero_writes(heap_t *h, uintptr_t dirty_end)
 		for (size_t i = 0; i < h->nwlog; i++) {
 			UNPOISON((void *)h->wlog[i].lo, h->wlog[i].hi - h->wlog[i].lo);
 			memset((void *)h->wlog[i].lo, 0, h->wlog[i].hi - h->wlog[i].lo);
+			POISON((void *)h->wlog[i].lo, h->wlog[i].hi - h->wlog[i].lo);
 		}
 	}
 	h->arena_dirty = h->arena_start;
+}
+
+/* Poison [arena_start, dirty_end) for the next run, in time proportional to
+ * the spans, not the bytes: by the invariant above, committed pages outside
+ * INUSE spans are poisoned already, and so is everything above arena_used
+ * (kept by an earlier reset, or never handed out), so only the in-use spans
+ * can hold unpoisoned bytes. A span map that does not tile the committed
+ * range (a bug the checkers report) gets the whole range poisoned. */
+static void mheap_reset_poison(heap_t *h, uintptr_t dirty_end)
+{
+	for (uintptr_t p = h->arena_start; p < h->arena_used;) {
+		mspan_t *s = spanmap_get(h, p);
+		if (!s || s->startaddr != p || s->npages == 0 || span_end(s) > h->arena_used) {
+			POISON((void *)h->arena_start, dirty_end - h->arena_start);
+			return;
+		}
+		if (s->state != MSPAN_FREE)
+			POISON((void *)p, span_bytes(s));
+		p = span_end(s);
+	}
 }
 
 void mheap_reset(heap_t *h)
@@ -546,7 +582,10 @@ void mheap_reset(heap_t *h)
 			h->arena_dirty = dirty_end;
 		/* All of it free again. Above dirty_end nothing was handed out
 		 * since it was poisoned (by mheap_grow or an earlier reset). */
-		POISON((void *)h->arena_start, dirty_end - h->arena_start);
+		if (h->wlog_lost)
+			POISON((void *)h->arena_start, dirty_end - h->arena_start);
+		else
+			mheap_reset_poison(h, dirty_end);
 	} else {
 		UNPOISON((void *)h->arena_start, mapped);
 		if (dirty_end > h->arena_start)
