@@ -229,14 +229,14 @@ static bool overlaps_fresh(const lane_t *l, size_t n, uintptr_t lo, uintptr_t hi
 	return a < n && l->fresh[a].lo < hi;
 }
 
-/* No two live objects overlap; full: heap_find_object finds each. Their
- * contents: every object at the end of the input and at every
+/* No two live objects overlap (that heap_find_object finds each is
+ * check_reachability's, at observation points). Their contents: every object at the end of the input and at every
  * EXEC_CONTENT_FULL_EVERY-th check, else the objects whose block overlaps one
  * handed out since the last check. Only the allocator's zeroing and the
  * executor's own fills and stores write heap memory, and the executor's
  * land where the model says, so an object no block handed out since the
  * last check overlaps holds what it held then. */
-AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l, bool full)
+AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l)
 {
 	bool all = ex->at_end || ++l->ncontent % EXEC_CONTENT_FULL_EVERY == 0;
 	size_t nf = all ? 0 : merge_fresh(l);
@@ -247,8 +247,6 @@ AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l, bool full)
 		const model_obj_t *o = mobj(ex, mid);
 		if (o->state != MODEL_LIVE)
 			continue;
-		if (full && !check_found(ex, l, mid))
-			return;
 		uintptr_t block = l->addr[mid] - o->boff;
 		if ((all || overlaps_fresh(l, nf, block, block + o->elemsize)) && !check_contents(ex, l, mid))
 			return;
@@ -312,5 +310,5 @@ void observe(exec_t *ex, lane_t *l)
 		       heap_finq_len(l->h), model_finq_len(ex->m));
 		return;
 	}
-	check_objects(ex, l, true);
+	check_objects(ex, l);
 }

@@ -64,7 +64,7 @@ void op_gc(exec_t *ex)
 		if (l->hcfg.sweep == HEAP_SWEEP_EAGER)
 			observe(ex, l);
 		else
-			check_objects(ex, l, false);
+			check_objects(ex, l);
 	}
 	ex->last_err = ALLOC_OK;
 	snprintf(ex->res, sizeof ex->res, "gc %u: finalized %zu, freed %zu", res.numgc, res.nfin, res.nfreed);
@@ -103,14 +103,24 @@ static bool has_pid(const int32_t *v, size_t n, int32_t pid)
 bool check_reachability(exec_t *ex, lane_t *l)
 {
 	char tmp[24];
+	/* The one heap_find_object of each live object per check point: a
+	 * block found at the wrong base or size is check_found's report, and
+	 * check_objects (called after this) does not look the objects up
+	 * again. */
 	for (size_t i = 0; i < ex->nlive; i++) {
 		int32_t mid = ex->p2m[ex->live[i]];
-		if (mobj(ex, mid)->state == MODEL_LIVE &&
-		    heap_find_object(l->h, (void *)l->addr[mid], NULL, NULL) != ALLOC_OK) {
+		const model_obj_t *o = mobj(ex, mid);
+		void *base;
+		size_t es;
+		if (o->state != MODEL_LIVE)
+			continue;
+		if (heap_find_object(l->h, (void *)l->addr[mid], &base, &es) != ALLOC_OK) {
 			differ(ex, l, "reachability: %s (@%#lx) is live in the model, the heap freed its block",
 			       mname(ex, mid, tmp), rel(l, l->addr[mid]));
 			return false;
 		}
+		if (((uintptr_t)base != l->addr[mid] - o->boff || es != o->elemsize) && !check_found(ex, l, mid))
+			return false;
 	}
 	for (size_t i = 0; i < l->ndead; i++) {
 		int32_t mid = l->dead[i];

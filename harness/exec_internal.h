@@ -182,7 +182,7 @@ void input_error(exec_t *ex, const char *fmt, ...) __attribute__((format(printf,
 enum walk { W_ZERO_FILL, W_PATTERN, W_ZERO };
 size_t walk(heap_t *h, uint8_t *p, int32_t id, size_t from, size_t size, enum walk w);
 bool check_found(exec_t *ex, lane_t *l, int32_t mid);
-void check_objects(exec_t *ex, lane_t *l, bool full);
+void check_objects(exec_t *ex, lane_t *l);
 void note_fresh(lane_t *l, uintptr_t lo, uintptr_t hi);
 void observe(exec_t *ex, lane_t *l);
 
