@@ -90,23 +90,14 @@ static bool has_pid(const int32_t *v, size_t n, int32_t pid)
 	return n && bsearch(&pid, v, n, sizeof *v, i32_cmp) != NULL;
 }
 
-/*
- * What the collections decided per object, compared before any count (an
- * observation point, the sweep finished): a reachability bug then names the
- * object it got wrong, however the input reaches it, instead of showing as
- * whichever count (memstats nfree, the queue length) differs first. Every
- * object live in the model is allocated in the heap; every object the model
- * freed since the last observation is gone; the heap's finalizer queue
- * (heap_finq_walk, what is judged) holds a record of an object iff the
- * model's own queue does. The counts are still compared after this.
- */
-bool check_reachability(exec_t *ex, lane_t *l)
+/* Every object live in the model is allocated in the heap, and every one
+ * the model freed since the last observation is gone. The one
+ * heap_find_object of each live object per check point: a block found at
+ * the wrong base or size is check_found's report, and check_objects (called
+ * after this) does not look the objects up again. */
+static bool objects_agree(exec_t *ex, lane_t *l)
 {
 	char tmp[24];
-	/* The one heap_find_object of each live object per check point: a
-	 * block found at the wrong base or size is check_found's report, and
-	 * check_objects (called after this) does not look the objects up
-	 * again. */
 	for (size_t i = 0; i < ex->nlive; i++) {
 		int32_t mid = ex->p2m[ex->live[i]];
 		const model_obj_t *o = mobj(ex, mid);
@@ -136,6 +127,24 @@ bool check_reachability(exec_t *ex, lane_t *l)
 		       "a block there (elemsize %zu)", mname(ex, mid, tmp), rel(l, l->addr[mid]), es);
 		return false;
 	}
+	return true;
+}
+
+/*
+ * What the collections decided per object, compared before any count (an
+ * observation point, the sweep finished): a reachability bug then names the
+ * object it got wrong, however the input reaches it, instead of showing as
+ * whichever count (memstats nfree, the queue length) differs first. Every
+ * object live in the model is allocated in the heap; every object the model
+ * freed since the last observation is gone; the heap's finalizer queue
+ * (heap_finq_walk, what is judged) holds a record of an object iff the
+ * model's own queue does. The counts are still compared after this.
+ */
+bool check_reachability(exec_t *ex, lane_t *l)
+{
+	char tmp[24];
+	if (!objects_agree(ex, l))
+		return false;
 	l->ndead = 0;
 	l->nfins = 0;
 	heap_finq_walk(l->h, heap_fin_cb, l);
