@@ -608,5 +608,7 @@ bool mspan_is_valid(heap_t *h, const mspan_t *s, heap_check_report_t *why);
 bool mspan_list_is_valid(heap_t *h, const mspan_list_t *l, heap_check_report_t *why);
 /* mspan_is_valid or heap_throw naming where, the invariant and the detail. */
 void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where);
+/* The same for the alloc cache window only. */
+void mspan_assert_cache_valid(heap_t *h, const mspan_t *s, const char *where);
 
 #endif

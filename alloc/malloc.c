@@ -354,7 +354,8 @@ static void rewind_freeindex(heap_t *h, mspan_t *s, uintptr_t idx)
 	if (idx < s->freeindex)
 		s->freeindex = (uint16_t)idx;
 	mspan_reset_alloc_cache(s);
-	af_assert_span_valid(h, s, "heap_free");
+	if (AF_EXPENSIVE)
+		mspan_assert_cache_valid(h, s, "heap_free");
 }
 
 /* Whether the specials code must look at the object: always in legacy mode

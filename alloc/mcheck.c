@@ -316,6 +316,27 @@ static unsigned popcount_bits(const uint64_t *b, uintptr_t n)
 
 /* Size class table, bitmaps, counts, alloccache: the object invariants of
  * one in-use span; they need nothing but the span and the heap's sweepgen. */
+/* The alloc cache: the window from freeindex to the end of its 64-slot
+ * word, cut at nelems, offers no allocated slot, and (exact) every free
+ * one. freeindex <= nelems. */
+static void span_cache_valid(checker_t *k, const mspan_t *s, bool exact)
+{
+	uintptr_t fi = s->freeindex, w = 64 - fi % 64, n = s->nelems;
+	if (fi + w > n)
+		w = n - fi;
+	if (spanclass_sizeclass(s->spanclass) == 0)
+		w = 0;   /* a large span never allocates through its cache */
+	for (uintptr_t i = 0; i < w; i++) {
+		bool offered = (s->alloccache >> i) & 1, allocated = bit_get(s->allocbits, fi + i);
+		if ((offered && allocated) || (exact && !offered && !allocated)) {
+			violation(k, "alloccache", "span %#lx freeindex %lu alloccache %#llx: slot %lu allocbit %d",
+				  ADDR(s->startaddr), ADDR(fi), (unsigned long long)s->alloccache, ADDR(fi + i),
+				  allocated);
+			return;
+		}
+	}
+}
+
 static bool span_objects_valid(checker_t *k, const mspan_t *s)
 {
 	unsigned long a = ADDR(s->startaddr);
@@ -364,20 +385,7 @@ static bool span_objects_valid(checker_t *k, const mspan_t *s)
 		violation(k, "freeindex", "cached span %#lx freeindex %u: slot %lu below it is free",
 			  a, s->freeindex, ADDR(mspan_lowest_free_index(s)));
 	} else {
-		/* The window from freeindex to the end of its 64-slot word, cut at nelems. */
-		uintptr_t fi = s->freeindex, w = 64 - fi % 64;
-		if (fi + w > n)
-			w = n - fi;
-		if (cls == 0)
-			w = 0;   /* a large span never allocates through its cache */
-		for (uintptr_t i = 0; i < w; i++) {
-			bool offered = (s->alloccache >> i) & 1, allocated = bit_get(s->allocbits, fi + i);
-			if ((offered && allocated) || (exact && !offered && !allocated)) {
-				violation(k, "alloccache", "span %#lx freeindex %lu alloccache %#llx: slot %lu allocbit %d",
-					  a, ADDR(fi), (unsigned long long)s->alloccache, ADDR(fi + i), allocated);
-				break;
-			}
-		}
+		span_cache_valid(k, s, exact);
 	}
 	bool tinyclass = s->spanclass == make_spanclass(TINY_SIZE_CLASS, true);
 	for (int w = 0; w < 8; w++) {
@@ -973,6 +981,20 @@ bool mspan_list_is_valid(heap_t *h, const mspan_list_t *l, heap_check_report_t *
 		violation(&k, "list_link", "list %p: %u members, n %u, last %p vs %p", (const void *)l, n,
 			  l->n, (const void *)l->last, (const void *)prev);
 	return k.nviol == 0;
+}
+
+/* The alloc cache alone, where it was just rebuilt for its owner (heap_free's
+ * rewind): a free that broke other span fields is the model's to name (a
+ * double free: NOT_ALLOCATED predicted, OK returned), after the op. */
+void mspan_assert_cache_valid(heap_t *h, const mspan_t *s, const char *where)
+{
+	heap_check_report_t r;
+	checker_t k = { .h = h, .out = &r, .max = 1 };
+	if (s->freeindex <= s->nelems)
+		span_cache_valid(&k, s, s->cachedby < 0 || !s->foreignfree);
+	if (k.nviol)
+		heap_throw(h, "%s: span %#lx handed over invalid: %s: %s", where, ADDR(s->startaddr),
+			   r.invariant, r.detail);
 }
 
 void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where)
