@@ -925,7 +925,8 @@ static void check_stats(checker_t *k)
  *
  * mimalloc's _mi_page_is_valid: cheap checks of what a span carries, called
  * (with AF_EXPENSIVE, internal.h) where a span goes from one owner to the
- * next (mcentral <-> mcache, sweep, the page heap's free), so a corruption is
+ * next (mcentral <-> mcache, sweep, the page heap's free; the alloc cache
+ * alone where heap_free rebuilds it), so a corruption is
  * reported by the op that handed the span over, not at the next check
  * point. They reuse the checker's per-span checks and names; the list check
  * looks at the span's own links only (its neighbours and, at the ends, the
