@@ -117,6 +117,7 @@ void heap_throw(heap_t *h, const char *fmt, ...)
 #else
 #define AF_EXPENSIVE 0
 #endif
+#include "alloc/no_coverage.h"
 #define af_assert_span_valid(h, s, where) \
 	do { if (AF_EXPENSIVE) mspan_assert_valid((h), (s), (where)); } while (0)
 /* The same for a cached span, which other Ps may be freeing into: every

@@ -314,8 +314,6 @@ static unsigned popcount_bits(const uint64_t *b, uintptr_t n)
 	return c;
 }
 
-/* Size class table, bitmaps, counts, alloccache: the object invariants of
- * one in-use span; they need nothing but the span and the heap's sweepgen. */
 /* The alloc cache: the window from freeindex to the end of its 64-slot
  * word, cut at nelems, offers no allocated slot, and (exact) every free
  * one. freeindex <= nelems. */
@@ -337,6 +335,8 @@ static void span_cache_valid(checker_t *k, const mspan_t *s, bool exact)
 	}
 }
 
+/* Size class table, bitmaps, counts, alloccache: the object invariants of
+ * one in-use span; they need nothing but the span and the heap's sweepgen. */
 static bool span_objects_valid(checker_t *k, const mspan_t *s)
 {
 	unsigned long a = ADDR(s->startaddr);

@@ -121,10 +121,7 @@ static inline void spanmap_put(heap_t *h, uintptr_t p, mspan_t *s)
 /* Once per page of every span allocated and freed: one arena lookup per
  * arena the range touches, and no comparison tracing (the fuzz build's
  * trace-cmp) of a loop that guides nothing and cost more than the stores. */
-#if defined(__clang__)
-__attribute__((no_sanitize("coverage")))
-#endif
-static void spanmap_set_range(heap_t *h, uintptr_t start, uintptr_t npages, mspan_t *s)
+AF_NO_COVERAGE static void spanmap_set_range(heap_t *h, uintptr_t start, uintptr_t npages, mspan_t *s)
 {
 	while (npages > 0) {
 		uintptr_t off = start - h->arena_start;

@@ -76,6 +76,7 @@ static void lane_close(lane_t *l)
 	free(l->map.gen);
 	free(l->dead);
 	free(l->fins);
+	free(l->qpids);
 	free(l->bk);
 	free(l->fresh);
 }

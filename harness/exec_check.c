@@ -41,8 +41,8 @@ static const uint64_t STEP[BLOCK_WORDS] = {
 	S4(0ull), S4(4ull), S4(8ull), S4(12ull), S4(16ull), S4(20ull), S4(24ull), S4(28ull),
 };
 
-/* Where the first block of [lo, hi) that is not all pattern (or, zero, not
- * all zero starts; the word loops after it find the byte. */
+/* Where the first block of [lo, hi) starts that is not all pattern (with
+ * zero: not all zero); the word loops after it find the byte. */
 AF_NO_COVERAGE static inline size_t skip_good_blocks(const uint8_t *p, int32_t id, size_t lo, size_t hi, bool zero)
 {
 	uint64_t a = ((uint64_t)(uint32_t)id + 1) * PAT_K1;
@@ -230,8 +230,9 @@ static bool overlaps_fresh(const lane_t *l, size_t n, uintptr_t lo, uintptr_t hi
 }
 
 /* No two live objects overlap (that heap_find_object finds each is
- * check_reachability's, at observation points). Their contents: every object at the end of the input and at every
- * EXEC_CONTENT_FULL_EVERY-th check, else the objects whose block overlaps one
+ * check_reachability's, at observation points). Their contents: every
+ * object at the end of the input and at every EXEC_CONTENT_FULL_EVERY-th
+ * check, else the objects whose block overlaps one
  * handed out since the last check. Only the allocator's zeroing and the
  * executor's own fills and stores write heap memory, and the executor's
  * land where the model says, so an object no block handed out since the

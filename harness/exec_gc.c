@@ -148,7 +148,8 @@ bool check_reachability(exec_t *ex, lane_t *l)
 	l->ndead = 0;
 	l->nfins = 0;
 	heap_finq_walk(l->h, heap_fin_cb, l);
-	int32_t *q = xrealloc(NULL, (l->nfins + 1) * sizeof *q);
+	GROW(l->qpids, l->capqpids, l->nfins + 1);
+	int32_t *q = l->qpids;
 	size_t nq = 0;
 	bool ok = true;
 	for (size_t i = 0; i < l->nfins && ok; i++) {
@@ -173,7 +174,6 @@ bool check_reachability(exec_t *ex, lane_t *l)
 			ok = false;
 		}
 	}
-	free(q);
 	l->nfins = 0;
 	return ok;
 }

@@ -26,11 +26,7 @@
 /* The checking loops compare every word of an object against what it must
  * hold: coverage and comparison tracing there would cost libFuzzer half its
  * time and guide it nowhere (what matters is the allocator's code). */
-#if defined(__clang__)
-#define AF_NO_COVERAGE __attribute__((no_sanitize("coverage")))
-#else
-#define AF_NO_COVERAGE
-#endif
+#include "alloc/no_coverage.h"
 
 #define RING 20
 #define FIN_SHIFT 8   /* fn = (program id + 1) << 8 | action << 6 | slot */
@@ -63,6 +59,8 @@ typedef struct lane {
 	size_t ndead, capdead;
 	finrec_t *fins;         /* runfin: records the heap ran */
 	size_t nfins, capfins;
+	int32_t *qpids;         /* check_reachability: objects the heap queued */
+	size_t capqpids;
 	heap_bucket_t *bk;      /* profile buckets (scratch) */
 	size_t nbk, capbk;
 	range_t *fresh;         /* blocks handed out since the last content check */

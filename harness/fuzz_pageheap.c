@@ -46,12 +46,8 @@ static const size_t heap_caps[NHEAPS] = {
 
 /* The checks walk the heap's pages and spans: comparison tracing and edge
  * coverage there guide nothing (their compares are addresses, and they fail
- * only on a bug) and cost most of a run. The ops and the allocator keep both. */
-#if defined(__clang__)
-#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
-#else
-#define NO_COVERAGE
-#endif
+ * only on a bug) and cost most of a run, so they are AF_NO_COVERAGE
+ * (alloc/internal.h). The ops and the allocator keep both. */
 
 typedef struct live {
 	mspan_t *s;
@@ -99,7 +95,7 @@ static uint64_t *span_word(const live_t *l, bool last)
 	return (uint64_t *)a;
 }
 
-NO_COVERAGE static void check_cookies(const live_t *l)
+AF_NO_COVERAGE static void check_cookies(const live_t *l)
 {
 	if (*span_word(l, false) != l->cookie || *span_word(l, true) != ~l->cookie)
 		fail("span at page %zu (%zu pages) lost its cookies: another span or "
@@ -121,7 +117,7 @@ static int byaddr_lower(uintptr_t i)
 }
 
 /* The span map's entry for committed page q, read as mheap_span_of reads it. */
-NO_COVERAGE static const mspan_t *map_at(uintptr_t q)
+AF_NO_COVERAGE static const mspan_t *map_at(uintptr_t q)
 {
 	uintptr_t off = q << PAGE_SHIFT;
 	const heaparena_t *a = m.h->arenas[off >> ARENA_SHIFT];
@@ -130,7 +126,7 @@ NO_COVERAGE static const mspan_t *map_at(uintptr_t q)
 
 /* What mheap_span_of_inuse answers for committed page q, from the map: its
  * entry if that is an in-use span covering q, else NULL. */
-NO_COVERAGE static const mspan_t *inuse_at(uintptr_t q)
+AF_NO_COVERAGE static const mspan_t *inuse_at(uintptr_t q)
 {
 	const mspan_t *t = map_at(q);
 	if (!t || t->state != MSPAN_INUSE || page_addr(q) < t->startaddr ||
@@ -139,7 +135,7 @@ NO_COVERAGE static const mspan_t *inuse_at(uintptr_t q)
 	return t;
 }
 
-NO_COVERAGE static void check_page(const mspan_t *s, uintptr_t q, uintptr_t first,
+AF_NO_COVERAGE static void check_page(const mspan_t *s, uintptr_t q, uintptr_t first,
                                    uintptr_t npages, bool inuse)
 {
 	const mspan_t *want = inuse ? s : NULL;
@@ -162,7 +158,7 @@ NO_COVERAGE static void check_page(const mspan_t *s, uintptr_t q, uintptr_t firs
  * == NULL. A page past arena_used has no span (mheap_span_of's bound): the
  * last page's calls fail an in-use span that reaches there, and a freed
  * span's pages there are skipped. */
-NO_COVERAGE static void check_pages(const mspan_t *s, uintptr_t first, uintptr_t npages, bool inuse)
+AF_NO_COVERAGE static void check_pages(const mspan_t *s, uintptr_t first, uintptr_t npages, bool inuse)
 {
 	uintptr_t last = first + npages - 1;
 	check_page(s, first, first, npages, inuse);
@@ -182,7 +178,7 @@ NO_COVERAGE static void check_pages(const mspan_t *s, uintptr_t first, uintptr_t
 
 /* k: the model's first span at or above page i (the walk has matched every
  * one below). A free run holds a model page iff that span starts in it. */
-NO_COVERAGE static void check_free_span(const mspan_t *s, uintptr_t i, int k)
+AF_NO_COVERAGE static void check_free_span(const mspan_t *s, uintptr_t i, int k)
 {
 	const mspan_list_t *want = s->npages < FREE_LIST_PAGES ? &m.h->free[s->npages]
 	                                                       : &m.h->freelarge;
@@ -205,7 +201,7 @@ NO_COVERAGE static void check_free_span(const mspan_t *s, uintptr_t i, int k)
 /* k as above: an in-use span is the model's iff it is the model's next span
  * by address, with the same record and size (the model's spans are disjoint,
  * so this is the per-page owner check, over every page, not only the ends). */
-NO_COVERAGE static void check_inuse_span(const mspan_t *s, uintptr_t i, int k)
+AF_NO_COVERAGE static void check_inuse_span(const mspan_t *s, uintptr_t i, int k)
 {
 	uintptr_t last = i + s->npages - 1;
 	if (k >= m.nlive || m.byaddr[k].first != i || m.byaddr[k].s != s ||
@@ -223,7 +219,7 @@ NO_COVERAGE static void check_inuse_span(const mspan_t *s, uintptr_t i, int k)
  * and mheap_span_of_inuse: the same answers (see check_pages, where the two
  * are asked at both ends of every span allocated and freed), without their
  * comparison tracing at every span after every op. */
-NO_COVERAGE static walk_t check_heap(void)
+AF_NO_COVERAGE static walk_t check_heap(void)
 {
 	walk_t w = {0};
 	size_t committed = (m.h->arena_used - m.h->arena_start) / PAGE_SIZE;
