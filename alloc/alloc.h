@@ -129,6 +129,11 @@ size_t heap_finq_len(const heap_t *h);
  * it with the model's queue). cb must not call into the heap. */
 void heap_finq_walk(heap_t *h, heap_finalizer_cb cb, void *ctx);
 
+/* P p's current tiny block (Go's mcache.tiny; 0 if it has none) and, through
+ * offset, the offset of its next free byte (mcache.tinyoffset): a read-only
+ * view for checkers. 0 for a P the heap does not have. */
+uintptr_t heap_tiny_block(const heap_t *h, int p, size_t *offset);
+
 /* Heap profiling (runtime.MemProfileRate). Takes effect for later allocations. */
 void heap_set_profrate(heap_t *h, int64_t rate);
 typedef struct heap_bucket {

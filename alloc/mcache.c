@@ -80,6 +80,15 @@ void mcache_release_all(heap_t *h, mcache_t *c)
 	mcache_flush_stats(h, c);
 }
 
+uintptr_t heap_tiny_block(const heap_t *h, int p, size_t *offset)
+{
+	*offset = 0;
+	if (p < 0 || p >= h->cfg.nprocs || h->mcaches[p] == NULL)
+		return 0;
+	*offset = h->mcaches[p]->tinyoffset;
+	return h->mcaches[p]->tiny;
+}
+
 /* Moves the P-local allocation counts into h->stats. */
 void mcache_flush_stats(heap_t *h, mcache_t *c)
 {

@@ -154,9 +154,25 @@ static bool sweep_acquire(heap_t *h, mspan_t *s)
 	return ok;
 }
 
+static bool ensure_swept(heap_t *h, mspan_t *s);
+
 /* Go's ensureSwept. Returns whether s is still an in-use span afterwards
- * (the sweep may have given an emptied span back to the page heap). */
+ * (the sweep may have given an emptied span back to the page heap); if it
+ * is, it is swept in this cycle (AF_EXPENSIVE checks that here, where the
+ * callers, explicit free and the specials, start to trust its bits). */
 bool mspan_ensure_swept(heap_t *h, mspan_t *s)
+{
+	bool inuse = ensure_swept(h, s);
+	if (AF_EXPENSIVE && inuse) {
+		uint32_t sg = load_sweepgen(&h->sweepgen), spg = load_sweepgen(&s->sweepgen);
+		if (spg != sg && spg != sg + 3)
+			heap_throw(h, "ensureSwept: span %#lx returned unswept: sweepgen %u (heap %u)",
+			           (unsigned long)s->startaddr, spg, sg);
+	}
+	return inuse;
+}
+
+static bool ensure_swept(heap_t *h, mspan_t *s)
 {
 	for (;;) {
 		uint32_t sg = load_sweepgen(&h->sweepgen);

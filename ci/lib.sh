@@ -208,7 +208,8 @@ af_throw_formats() {
 #    three of fuzz_pageheap's own checks.
 #  - A model comparison by its name, not by the field or object that
 #    differed first: "check memstats", "check heap profile", "check
-#    reachability" (exec_check.c observe, exec_gc.c check_reachability).
+#    reachability", "check tiny block" (exec_check.c observe and
+#    check_tiny, exec_gc.c check_reachability).
 #    The checker's profile invariants are the heap profile's check too (plant
 #    large_elemsize_unrounded: profile_bucket after a free, the model's
 #    comparison before it).
@@ -249,7 +250,7 @@ af_bug_key() {
     }
     FILENAME != "-" { fmt[++nfmt] = $0; next }
     /^fuzz_pageheap: / { m = substr($0, 16); if (m in p) { print "invariant " p[m]; next } }
-    /^DIFFERENCE: (memstats|heap profile|reachability): / { m = substr($0, 13); sub(/:.*/, "", m); print "check " m; next }
+    /^DIFFERENCE: (memstats|heap profile|reachability|tiny block): / { m = substr($0, 13); sub(/:.*/, "", m); print "check " m; next }
     # the invariants of the heap checker on the profile buckets judge what
     # the profile comparison of the model judges (the counts of a bucket:
     # frees above allocs, or off its live records), from the heap side: which

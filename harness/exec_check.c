@@ -272,6 +272,27 @@ AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l)
 		}
 }
 
+/* P p's tiny block and offset against the model's (Go's rule for keeping the
+ * new block or the old, its drop at a GC). Run after each tiny alloc on its P
+ * and after each GC on every P, so that a wrong decision is named at the op
+ * that took it, before a later placement or reachability check sees it. */
+void check_tiny(exec_t *ex, lane_t *l, int p)
+{
+	size_t hoff;
+	uint32_t moff;
+	uintptr_t hb = heap_tiny_block(l->h, p, &hoff);
+	int32_t mb = model_tiny_block(ex->m, p, &moff);
+	uintptr_t mb_addr = mb == MODEL_NIL ? 0 : l->addr[mb];
+	if (hb == mb_addr && (hb == 0 || hoff == moff))
+		return;
+	char hs[48] = "none", ms[64] = "none", tmp[24];
+	if (hb)
+		snprintf(hs, sizeof hs, "%#lx + %zu", rel(l, hb), hoff);
+	if (mb != MODEL_NIL)
+		snprintf(ms, sizeof ms, "%s = %#lx + %u", mname(ex, mb, tmp), rel(l, mb_addr), moff);
+	differ(ex, l, "tiny block: P%d's is %s, the model's %s", p, hs, ms);
+}
+
 static void collect_bucket(const heap_bucket_t *b, void *ctx)
 {
 	lane_t *l = ctx;

@@ -41,6 +41,11 @@ void op_gc(exec_t *ex)
 		       "referenced objects must be refused)", res.dangling);
 		return;
 	}
+	FOR_LANES(ex, l)   /* every P dropped its tiny block (releaseAll) */
+		for (int p = 0; p < ex->cfg.nprocs; p++)
+			check_tiny(ex, l, p);
+	if (ex->stop)
+		return;
 	GROW(ex->lastfin, ex->caplastfin, res.nfin + 1);
 	for (size_t i = 0; i < res.nfin; i++)
 		ex->lastfin[i] = ex->m2p[res.fin[i].id];

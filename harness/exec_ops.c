@@ -216,6 +216,10 @@ static void op_alloc(exec_t *ex, const op_t *op)
 			note_fresh(l, l->addr[mid] - o->boff, l->addr[mid] - o->boff + o->elemsize);
 		alloc_verify(ex, l, pid, mid, &out, op->a, op->b);
 	}
+	if (out.tiny) {
+		FOR_LANES(ex, l)
+			check_tiny(ex, l, ex->proc);
+	}
 	alloc_result(ex, pid, &out, ptr);
 }
 

@@ -896,6 +896,15 @@ uintptr_t model_fin_at(const model_t *m, int32_t id, uint32_t off)
 	return s ? s->fn : 0;
 }
 
+int32_t model_tiny_block(const model_t *m, int p, uint32_t *off)
+{
+	*off = 0;
+	if (p < 0 || p >= m->nprocs)
+		return MODEL_NIL;
+	*off = m->tiny[p].off;
+	return m->tiny[p].block;
+}
+
 bool model_is_pending(const model_t *m, int32_t id)
 {
 	const model_obj_t *o = obj(m, id);

@@ -183,6 +183,9 @@ model_ref_t model_root_get(const model_t *m, int slot);
 uintptr_t model_fin_at(const model_t *m, int32_t id, uint32_t off);
 /* A queued (not yet run) finalizer record lies in the object's block. */
 bool model_is_pending(const model_t *m, int32_t id);
+/* P p's current tiny block: the id of its offset-0 object, or MODEL_NIL;
+ * *off is the offset of its next free byte. */
+int32_t model_tiny_block(const model_t *m, int p, uint32_t *off);
 
 /* ---- expected memstats ---- */
 /* Fills only the fields the model predicts exactly: nmalloc, nfree,

@@ -42,6 +42,16 @@ same "DIFFERENCE: reachability: OBJ is live in the model, the heap freed its blo
      "DIFFERENCE: reachability: OBJ is reachable in the model, the heap queued its finalizer"
 apart "DIFFERENCE: memstats: nfree" "DIFFERENCE: reachability: OBJ is live in the model, the heap freed its block"
 apart "DIFFERENCE: memstats: nfree" "DIFFERENCE: heap profile: stack"
+# The tiny-block check, named at the alloc or gc that decided (plants
+# tiny_replace_rule_le, mcache_release_keeps_tiny); the placement check apart.
+same "DIFFERENCE: tiny block: PN's is ADDR + N, the model's hN = ADDR + N" \
+     "DIFFERENCE: tiny block: PN's is ADDR + N, the model's none"
+apart "DIFFERENCE: tiny block: PN's is ADDR + N, the model's none" \
+      "DIFFERENCE: tiny hN at ADDR, the model expects block hN + N = ADDR"
+# Validators named by the invariant they check (plants legacy_lookup_stops_
+# at_dead, a delete; the checker's table invariant at the next check point).
+same "DIFFERENCE: heap_check: legacy_tables" \
+     "THROW: lookfintab: finalizer table N handed over invalid: legacy_tables: finalizer key ADDR unreachable in table N @ fintab_assert_valid"
 same "DIFFERENCE: heap profile: stack" "DIFFERENCE: heap_check: profile_bucket"
 apart "DIFFERENCE: heap profile: stack" "DIFFERENCE: heap_check: profile_bucketX"
 [ "$(af_bug_key "DIFFERENCE: heap profile: stack")" = "check heap profile" ] ||
