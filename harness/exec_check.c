@@ -290,7 +290,7 @@ void check_tiny(exec_t *ex, lane_t *l, int p)
 		snprintf(hs, sizeof hs, "%#lx + %zu", rel(l, hb), hoff);
 	if (mb != MODEL_NIL)
 		snprintf(ms, sizeof ms, "%s = %#lx + %u", mname(ex, mb, tmp), rel(l, mb_addr), moff);
-	differ(ex, l, "tiny block: P%d's is %s, the model's %s", p, hs, ms);
+	differ(ex, l, "tiny block: P%d holds %s, the model %s", p, hs, ms);
 }
 
 static void collect_bucket(const heap_bucket_t *b, void *ctx)

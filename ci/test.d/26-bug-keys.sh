@@ -44,9 +44,9 @@ apart "DIFFERENCE: memstats: nfree" "DIFFERENCE: reachability: OBJ is live in th
 apart "DIFFERENCE: memstats: nfree" "DIFFERENCE: heap profile: stack"
 # The tiny-block check, named at the alloc or gc that decided (plants
 # tiny_replace_rule_le, mcache_release_keeps_tiny); the placement check apart.
-same "DIFFERENCE: tiny block: PN's is ADDR + N, the model's hN = ADDR + N" \
-     "DIFFERENCE: tiny block: PN's is ADDR + N, the model's none"
-apart "DIFFERENCE: tiny block: PN's is ADDR + N, the model's none" \
+same "DIFFERENCE: tiny block: PN holds ADDR + N, the model hN = ADDR + N" \
+     "DIFFERENCE: tiny block: PN holds ADDR + N, the model none"
+apart "DIFFERENCE: tiny block: PN holds ADDR + N, the model none" \
       "DIFFERENCE: tiny hN at ADDR, the model expects block hN + N = ADDR"
 # Validators named by the invariant they check (plants legacy_lookup_stops_
 # at_dead, a delete; the checker's table invariant at the next check point).
@@ -60,6 +60,9 @@ apart "DIFFERENCE: heap profile: stack" "DIFFERENCE: heap_check: profile_bucketX
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf 'DIFFERENCE at op 9 (line 10) in lane 0:\n  reachability: back (@0x40) is live in the model, the heap freed its block\n' >"$tmp/d1"
 printf 'DIFFERENCE at op 3 (line 4) in lane 1:\n  reachability: h12 (@0) is live in the model, the heap freed its block\n' >"$tmp/d2"
+printf 'DIFFERENCE at op 5 (line 6) in lane 0:\n  tiny block: P2 holds 0x40 + 3, the model h4 = 0x60 + 3\n' >"$tmp/t1"
+[ "$(af_signature "$tmp/t1")" = "DIFFERENCE: tiny block: PN holds ADDR + N, the model hN = ADDR + N" ] ||
+  { echo "bug-keys: a tiny block difference normalizes to '$(af_signature "$tmp/t1")'" >&2; fail=1; }
 [ "$(af_signature "$tmp/d1")" = "$(af_signature "$tmp/d2")" ] ||
   { echo "bug-keys: the object is part of a reachability signature: '$(af_signature "$tmp/d1")' / '$(af_signature "$tmp/d2")'" >&2; fail=1; }
 
