@@ -167,9 +167,14 @@ af_signature() {
     # A report has one stack per access (or per lock); which access comes
     # first depends on the threads timing, so the signature takes the top
     # frame in our sources of each stack, sorted (the stacks of thread
-    # creation that follow are left out).
+    # creation that follow are left out). A data race is a defect of the
+    # plain access: its atomic side (which reader or clearer of the word met
+    # it) and the stack where a mutex was created depend on the input, so a
+    # race with a plain access is keyed by its plain accesses only.
     kind2 ~ /^ThreadSanitizer/ && /^  Thread T[0-9]+ .*created by/ { tdone = 1 }
-    kind2 ~ /^ThreadSanitizer/ && /^ *#0 / { tblk++ }
+    kind2 ~ /^ThreadSanitizer/ && /^  [A-Z]/ { tblk++
+      tacc[tblk] = $0 ~ /^  (Previous )?([Aa]tomic )?([Rr]ead|[Ww]rite) of size/
+      tatom[tblk] = $0 ~ /[Aa]tomic/; if (tacc[tblk] && !tatom[tblk]) tplain = 1 }
     kind2 ~ /^ThreadSanitizer/ && !tdone && /^ *#[0-9]+ [A-Za-z_][A-Za-z0-9_]* / && index($3, root) == 1 &&
       !(tblk in ttop) { ttop[tblk] = $2 }
     END {
@@ -179,7 +184,8 @@ af_signature() {
       else { print "DIFFERENCE: " kindof(detail); exit }
       if (own) print own
       else if (kind2 ~ /^ThreadSanitizer/) {
-        nt = 0; for (b in ttop) if (!(ttop[b] in tseen)) { tseen[ttop[b]] = 1; tf[++nt] = ttop[b] }
+        nt = 0; for (b in ttop) if (!(ttop[b] in tseen) && (!tplain || (tacc[b] && !tatom[b]))) {
+          tseen[ttop[b]] = 1; tf[++nt] = ttop[b] }
         for (i = 2; i <= nt; i++) for (j = i; j > 1 && tf[j] < tf[j - 1]; j--) { x = tf[j]; tf[j] = tf[j - 1]; tf[j - 1] = x }
         out = ""; for (i = 1; i <= nt; i++) out = out (i > 1 ? ", " : "") tf[i]
         print kind2 (out != "" ? " @ " out : "") }

@@ -86,18 +86,31 @@ done < <(paste <(printf '%s\n' "$fmts_all") <(af_bug_key "$msgs"))
 [ "$nf" -gt 40 ] || { echo "bug-keys: only $nf heap_throw formats found in alloc/" >&2; fail=1; }
 
 # A data race has one stack per access, in the order the threads happened to
-# reach it: either order is one signature.
-race() {  # FIRST SECOND: a ThreadSanitizer report, FIRST's access reported first
-  printf 'WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n'
-  printf '    #0 %s %s/alloc/a.c:1:1 (x+0x1)\n    #1 run_op %s/harness/threads_run.c:1:1 (x+0x2)\n\n' "$1" "$AF_ROOT" "$AF_ROOT"
-  printf '  Previous atomic read of size 8 at 0x1 by thread T2:\n'
-  printf '    #0 %s %s/alloc/b.c:1:1 (x+0x3)\n    #1 run_op %s/harness/threads_run.c:1:1 (x+0x2)\n\n' "$2" "$AF_ROOT" "$AF_ROOT"
+# reach it: either order is one signature. It is the plain access's defect:
+# which atomic access met it, and where a mutex was made, are the input's
+# (plant allocbit_plain_rmw_alloc_fast_path: take_slot's plain store against
+# heap_free's atomic clear or a reader's atomic load).
+access() {  # HEADER FN
+  printf '  %s at 0x1 by thread T1:\n    #0 %s %s/alloc/a.c:1:1 (x+0x1)\n' "$1" "$2" "$AF_ROOT"
+  printf '    #1 run_op %s/harness/threads_run.c:1:1 (x+0x2)\n\n' "$AF_ROOT"
+}
+race() {  # then HEADER FN pairs, in the order TSan reports them
+  printf 'WARNING: ThreadSanitizer: data race (pid=1)\n'
+  while [ $# -gt 0 ]; do access "$1" "$2"; shift 2; done
+  printf '  Mutex M0 (0x7b) created at:\n    #0 pthread_mutex_init <null> (x+0x5)\n'
+  printf '    #1 lock_init %s/alloc/heap.c:18:2 (x+0x6)\n\n' "$AF_ROOT"
   printf '  Thread T1 (tid=2, running) created by main thread at:\n    #0 pool_start %s/harness/threads_run.c:9:7 (x+0x4)\n' "$AF_ROOT"
 }
-race take_slot bit_get_atomic >"$tmp/r1"; race bit_get_atomic take_slot >"$tmp/r2"
-s1=$(af_signature "$tmp/r1"); s2=$(af_signature "$tmp/r2")
-[ "$s1" = "$s2" ] && [ "$s1" = "ThreadSanitizer: data race @ bit_get_atomic, take_slot" ] ||
-  { echo "bug-keys: a race's signature depends on which access TSan saw first: '$s1' / '$s2'" >&2; fail=1; }
+race "Write of size 8" take_slot "Previous atomic read of size 8" bit_get_atomic >"$tmp/r1"
+race "Atomic read of size 8" bit_get_atomic "Previous write of size 8" take_slot >"$tmp/r2"
+race "Write of size 8" take_slot "Previous atomic write of size 8" bit_clear_atomic >"$tmp/r3"
+s1=$(af_signature "$tmp/r1"); s2=$(af_signature "$tmp/r2"); s3=$(af_signature "$tmp/r3")
+[ "$s1" = "$s2" ] && [ "$s1" = "$s3" ] && [ "$s1" = "ThreadSanitizer: data race @ take_slot" ] ||
+  { echo "bug-keys: a race's signature depends on the order or the atomic side: '$s1' / '$s2' / '$s3'" >&2; fail=1; }
+# Two plain accesses: both sites, sorted.
+race "Write of size 8" b_site "Previous read of size 8" a_site >"$tmp/r4"
+[ "$(af_signature "$tmp/r4")" = "ThreadSanitizer: data race @ a_site, b_site" ] ||
+  { echo "bug-keys: a race of two plain accesses: '$(af_signature "$tmp/r4")'" >&2; fail=1; }
 
 # fuzz_pageheap names the op that exposed a failure: left out of the signature.
 printf 'fuzz_pageheap: op 12 (free all), cap 64 pages, committed 40: free runs at pages 3 and 7 are adjacent (not coalesced)\n' >"$tmp/p1"
