@@ -558,10 +558,6 @@ static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
 	}
 }
 
-/* The legacy tables' invariants: table counts and load, every key findable
- * in its own table, records only on allocated objects that carry the special
- * bit and bits only on objects with records, profile entries per bucket ==
- * allocs - frees (recent included). The caller stops the world. */
 /* Finalizer table t: every key is in its table and found by a lookup from
  * its hash (open addressing: no empty slot on its probe path), has a
  * function, and nkey/ndead count its slots. Returns the number of keys. */
@@ -602,6 +598,10 @@ static void fintab_assert_valid(heap_t *h, fintab_t *ft, const char *where)
 		heap_throw(h, "%s: finalizer table %d handed over invalid: legacy_tables: %s", where, t, why);
 }
 
+/* The legacy tables' invariants: table counts and load, every key findable
+ * in its own table, records only on allocated objects that carry the special
+ * bit and bits only on objects with records, profile entries per bucket ==
+ * allocs - frees (recent included). The caller stops the world. */
 bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 {
 	legacy_check_t c = { why, len, true, NULL, NULL, 0 };
