@@ -409,6 +409,9 @@ struct heap {
 	/* legacy design side tables */
 	fintab_t fintab[LEGACY_TABSZ];
 	void *addrhash;              /* mlegacy.c: address -> bucket */
+	struct bucket **lcheck_bk;   /* mlegacy_is_valid scratch: the buckets, */
+	uint64_t *lcheck_live;       /* their profile entries, room for */
+	size_t lcheck_cap;           /* this many (kept: no malloc per check) */
 	/* stats (Go's memstats + consistent heapStats) */
 	heap_stats_t stats;
 	struct mcheck_scratch *check; /* mcheck.c scratch, lazily allocated */

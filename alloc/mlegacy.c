@@ -614,13 +614,21 @@ bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
 		c.nbk++;
-	c.bk = calloc(c.nbk + 1, sizeof *c.bk);
-	c.live = calloc(c.nbk + 1, sizeof *c.live);
-	if (c.bk == NULL || c.live == NULL) {
-		free(c.bk);
-		free(c.live);
-		return lc_fail(&c, "checker out of memory (%lu buckets)", (unsigned long)c.nbk);
+	if (c.nbk + 1 > h->lcheck_cap) {
+		size_t cap = 2 * (c.nbk + 1);
+		bucket_t **bk = realloc(h->lcheck_bk, cap * sizeof *bk);
+		if (bk)
+			h->lcheck_bk = bk;
+		uint64_t *live = realloc(h->lcheck_live, cap * sizeof *live);
+		if (live)
+			h->lcheck_live = live;
+		if (bk == NULL || live == NULL)
+			return lc_fail(&c, "checker out of memory (%lu buckets)", (unsigned long)c.nbk);
+		h->lcheck_cap = cap;
 	}
+	c.bk = h->lcheck_bk;
+	c.live = h->lcheck_live;
+	memset(c.live, 0, (c.nbk + 1) * sizeof *c.live);
 	c.nbk = 0;
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
 		c.bk[c.nbk++] = b;
@@ -635,7 +643,5 @@ bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 			lc_fail(&c, "stack %u: allocs - frees %llu, %llu profile entries", b->stack,
 			        (unsigned long long)live, (unsigned long long)c.live[i]);
 	}
-	free(c.bk);
-	free(c.live);
 	return c.ok;
 }

@@ -81,10 +81,47 @@ struct model {
 	size_t ngcfreed, capgcfreed;
 	uint8_t *marks;            /* per object id, indexed by block owner */
 	int32_t *work;
+	size_t capmarks, capwork;
+	/* objects' pointer slots, carved from chunks that never move and are
+	 * kept by model_reset (no malloc per object: under libFuzzer an input
+	 * that mallocs more than it frees is run twice, to look for leaks) */
+	struct slotchunk *chunks, *chunk;
 	size_t nwork;
 };
 
 /* ---- small helpers ---- */
+
+typedef struct slotchunk {
+	struct slotchunk *next;
+	size_t cap, used;
+	model_ref_t s[];
+} slotchunk_t;
+
+/* n pointer slots, valid until model_reset: the current chunk's next ones,
+ * else the next kept chunk's first ones, else a new chunk's. */
+static model_ref_t *slots_alloc(model_t *m, size_t n)
+{
+	slotchunk_t *c = m->chunk;
+	while (c && c->cap - c->used < n) {
+		c = c->next;
+		if (c)
+			c->used = 0;
+	}
+	if (!c) {
+		size_t cap = n > 4096 ? n : 4096;
+		c = malloc(sizeof *c + cap * sizeof c->s[0]);
+		if (!c)
+			abort();
+		*c = (slotchunk_t){ NULL, cap, 0 };
+		slotchunk_t **end = &m->chunks;
+		while (*end)
+			end = &(*end)->next;
+		*end = c;
+	}
+	m->chunk = c;
+	c->used += n;
+	return c->s + c->used - n;
+}
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
@@ -176,8 +213,9 @@ alloc_err_t model_new(const heap_config_t *cfg, const char *refdir, model_t **ou
 
 void model_reset(model_t *m)
 {
-	for (size_t i = 0; i < m->nobjs; i++)
-		free(m->objs[i].slots);
+	m->chunk = m->chunks;
+	if (m->chunk)
+		m->chunk->used = 0;
 	m->nobjs = 0;
 	m->nblocks = 0;
 	m->upper = 0;
@@ -217,6 +255,11 @@ void model_destroy(model_t *m)
 	free(m->liveb);
 	free(m->marks);
 	free(m->work);
+	while (m->chunks) {
+		slotchunk_t *c = m->chunks;
+		m->chunks = c->next;
+		free(c);
+	}
 	free(m);
 }
 
@@ -483,9 +526,7 @@ static int32_t new_obj(model_t *m, int p, size_t size, size_t ptrwords,
 	o->block = id;
 	o->last = id;
 	if (ptrwords) {
-		o->slots = malloc(ptrwords * sizeof *o->slots);
-		if (!o->slots)
-			abort();
+		o->slots = slots_alloc(m, ptrwords);
 		for (size_t i = 0; i < ptrwords; i++)
 			o->slots[i] = (model_ref_t){MODEL_NIL, 0};
 	}
@@ -776,10 +817,8 @@ static void queue_block_fins(model_t *m, int32_t b)
 /* Mark from the roots; returns the dangling references met. */
 static size_t model_mark(model_t *m)
 {
-	m->marks = realloc(m->marks, m->nobjs + 1);
-	m->work = realloc(m->work, (m->nobjs + 1) * sizeof *m->work);
-	if (!m->marks || !m->work)
-		abort();
+	m->marks = grow(m->marks, &m->capmarks, m->nobjs + 1, 1);
+	m->work = grow(m->work, &m->capwork, m->nobjs + 1, sizeof *m->work);
 	memset(m->marks, 0, m->nobjs + 1);
 	m->nwork = 0;
 	size_t dangling = 0;
