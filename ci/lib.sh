@@ -219,6 +219,8 @@ af_throw_formats() {
 #    The checker's profile invariants are the heap profile's check too (plant
 #    large_elemsize_unrounded: profile_bucket after a free, the model's
 #    comparison before it).
+#  - A call the model refuses (an error) that the heap accepted by its
+#    function and the refusal: returning OK, or throwing inside the call.
 #  - Any other throw by its site and its format string (the message's
 #    constant part: the pointer that was bad, or where it was found, is the
 #    input's, not the bug's).
@@ -263,6 +265,14 @@ af_bug_key() {
     # one fails first depends on the input (a free before the check or not)
     /^DIFFERENCE: heap_check: profile_(bucket|live)$/ { print "check heap profile"; next }
     /^DIFFERENCE: heap_check: / { print "invariant " substr($0, 25); next }
+    # a call the model refuses that the heap accepted, whether the damage
+    # threw inside the call or not (exec_report.c report_throw; plant
+    # free_double_free_accepted: the second free empties the span or not)
+    match($0, /^DIFFERENCE: heap_[a-z_]+\(/) && (match($0, / returned OK, the model predicts [A-Z_]+$/) ||
+        match($0, / threw instead of returning [A-Z_]+, as the model predicts/)) {
+      f = $0; sub(/^DIFFERENCE: /, "", f); sub(/\(.*/, "", f)
+      e = $0; sub(/.*(predicts|returning) /, "", e); sub(/[^A-Z_].*/, "", e)
+      print "check " f " accepts what the model refuses (" e ")"; next }
     /^THROW: / {
       m = substr($0, 8); sub(/ @ [^ ]*$/, "", m)
       if (match(m, /handed over invalid: [a-z_]+/)) { print "invariant " substr(m, RSTART + 21, RLENGTH - 21); next }

@@ -199,6 +199,7 @@ static void step(exec_t *ex, const op_t *op)
 		if (l)
 			l->rebuild = true;
 		report_throw(ex, l, ex->throwmsg);
+		ex->refusing[0] = 0;
 		return;
 	}
 	ex->in_op = true;

@@ -119,6 +119,10 @@ struct exec {
 	bool in_op;
 	heap_t *threw;
 	char throwmsg[512];
+	/* set around a heap call the model predicts refused (an error, nothing
+	 * changed): a throw inside it is that call not refusing (report_throw) */
+	char refusing[64];
+	alloc_err_t refuse_err;
 	void *throwpc[32];      /* the stack at the heap_throw (backtrace) */
 	int nthrowpc;           /* > 0: the report is that throw's */
 };

@@ -229,6 +229,10 @@ static void op_free(exec_t *ex, const op_t *op)
 	model_err_t me = model_free(ex->m, mid, 0);
 	int p = ex->proc < ex->cfg.nprocs ? ex->proc : 0;
 	char tmp[24];
+	if (me.err != ALLOC_OK) {
+		snprintf(ex->refusing, sizeof ex->refusing, "heap_free(%s)", pname(ex, op->obj, tmp));
+		ex->refuse_err = me.err;
+	}
 	FOR_LANES(ex, l) {
 		uintptr_t a = l->addr[mid];
 		alloc_err_t e = heap_free(l->h, p, (void *)a);
@@ -242,6 +246,7 @@ static void op_free(exec_t *ex, const op_t *op)
 		if (e == ALLOC_OK && heap_find_object(l->h, (void *)a, &base, &es) == ALLOC_OK)
 			differ(ex, l, "%s is still allocated after heap_free returned OK", pname(ex, op->obj, tmp));
 	}
+	ex->refusing[0] = 0;
 	ex->last_err = me.err;
 	if (me.err == ALLOC_OK) {
 		note_death(ex, mid, false);

@@ -100,7 +100,14 @@ void report_throw(exec_t *ex, lane_t *l, const char *msg)
 {
 	if (ex->status != EXEC_OK)
 		ex->nthrowpc = 0;  /* not the report's finding */
-	finding_f(ex, "THROW", l, "heap_throw: %s", msg);
+	/* A call that should have been refused went on and broke the heap: the
+	 * first thing wrong is its result, as when it returns OK (one finding
+	 * whether or not the damage throws inside it: ci/lib.sh af_bug_key). */
+	if (ex->refusing[0])
+		finding_f(ex, "DIFFERENCE", l, "%s threw instead of returning %s, as the model predicts: heap_throw: %s",
+		          ex->refusing, alloc_errname(ex->refuse_err), msg);
+	else
+		finding_f(ex, "THROW", l, "heap_throw: %s", msg);
 	/* a heap that threw is left mid-operation: it runs no more ops (exec_reset rebuilds it) */
 	if (l)
 		l->broken = true;

@@ -48,6 +48,15 @@ same "DIFFERENCE: tiny block: PN holds ADDR + N, the model hN = ADDR + N" \
      "DIFFERENCE: tiny block: PN holds ADDR + N, the model none"
 apart "DIFFERENCE: tiny block: PN holds ADDR + N, the model none" \
       "DIFFERENCE: tiny hN at ADDR, the model expects block hN + N = ADDR"
+# A refused call the heap accepted: whether the damage threw inside the call
+# or not (plant free_double_free_accepted); another refusal or a refusal
+# returned as another error stays apart.
+same "DIFFERENCE: heap_free(hN) returned OK, the model predicts NOT_ALLOCATED" \
+     "DIFFERENCE: heap_free(hN) threw instead of returning NOT_ALLOCATED, as the model predicts: heap_throw: mheap_free: span ADDR handed over invalid: alloccount: span ADDR allocCount N, N allocbits set"
+apart "DIFFERENCE: heap_free(hN) returned OK, the model predicts NOT_ALLOCATED" \
+      "DIFFERENCE: heap_free(hN) returned OK, the model predicts HAS_FINALIZER"
+apart "DIFFERENCE: heap_free(hN) returned OK, the model predicts NOT_ALLOCATED" \
+      "DIFFERENCE: heap_free(hN) returned INTERIOR, the model predicts NOT_ALLOCATED"
 # Validators named by the invariant they check (plants legacy_lookup_stops_
 # at_dead, a delete; the checker's table invariant at the next check point).
 same "DIFFERENCE: heap_check: legacy_tables" \
