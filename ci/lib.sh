@@ -155,6 +155,11 @@ af_signature() {
     !own && /^fuzz_[a-z_]+: / { own = norm($0); sub(/ op N \([^)]*\), cap N pages, committed N:/, "", own) }
     !kind2 && /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): / {
       k = $0; sub(/.*ERROR: /, "", k); sub(/ on .*/, "", k); sub(/ \(.*/, "", k); kind2 = k }
+    # a sanitizer runtime CHECK (e.g. poisoning a range that ends before it
+    # starts: an object larger than its slot) is a failure too
+    !kind2 && /(Address|Thread|UndefinedBehavior)Sanitizer: CHECK failed: / {
+      k = $0; sub(/^.*Sanitizer: CHECK failed: [^ ]* /, "", k); sub(/ \(0x.*/, "", k)
+      s = $0; sub(/: CHECK failed: .*/, "", s); sub(/^.*[^A-Za-z]/, "", s); kind2 = s ": CHECK failed: " k }
     !kind2 && /WARNING: ThreadSanitizer: / { k = $0; sub(/.*WARNING: ThreadSanitizer: /, "", k)
       sub(/ \(pid=.*/, "", k); kind2 = "ThreadSanitizer: " k }
     !kind2 && /runtime error:/ { k = $0; sub(/.*runtime error: /, "", k); kind2 = "UBSan: " norm(k) }

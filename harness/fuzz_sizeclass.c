@@ -101,7 +101,6 @@ static void check_roundup(uint64_t size)
 /* mallocgc must hand out a block of the reference's size for size. */
 static void check_heap(uint64_t size)
 {
-	size %= MAX_HEAP_QUERY + 1;
 	if (size < 8)
 		return;   /* 0: the zero base; 1..7 noscan: tiny (one pointer word needs 8) */
 	void *p = NULL, *base = NULL;
@@ -146,15 +145,21 @@ enum pass { P_CLASS, P_OBJINDEX, P_ROUNDUP, P_HEAP, NPASS };
 static void check_query(enum pass pass, uint64_t v)
 {
 	uint64_t arg = v >> 2, size = (v & 3) == 0 ? arg % (MAX_SMALL_SIZE + 1) : arg;
+	uint64_t hsize = size % (MAX_HEAP_QUERY + 1);   /* what mallocgc is asked */
 	switch (v & 3) {
 	case 0:
 	case 1:
+		/* every size a later pass uses is one an earlier pass checked */
 		if (pass == P_CLASS && size <= MAX_SMALL_SIZE)
 			check_small(size);
-		else if (pass == P_ROUNDUP)
+		if (pass == P_CLASS && hsize != size && hsize <= MAX_SMALL_SIZE)
+			check_small(hsize);
+		if (pass == P_ROUNDUP)
 			check_roundup(size);
-		else if (pass == P_HEAP)
-			check_heap(size);
+		if (pass == P_ROUNDUP && hsize != size)
+			check_roundup(hsize);
+		if (pass == P_HEAP)
+			check_heap(hsize);
 		break;
 	case 2:
 		if (pass == P_ROUNDUP)

@@ -121,6 +121,12 @@ race "Write of size 8" b_site "Previous read of size 8" a_site >"$tmp/r4"
 [ "$(af_signature "$tmp/r4")" = "ThreadSanitizer: data race @ a_site, b_site" ] ||
   { echo "bug-keys: a race of two plain accesses: '$(af_signature "$tmp/r4")'" >&2; fail=1; }
 
+# A sanitizer runtime CHECK is a failure with a signature, not "no failure
+# reproduced" (plant sizeclass_round_down: an object larger than its slot).
+printf 'AddressSanitizer: CHECK failed: asan_poisoning.cpp:110 "((beg.offset)) < ((end.offset))" (0x5, 0x0) (tid=1)\n    #0 0x1 in __asan::CheckUnwind() asan_rtl.cpp.o\n    #3 0x2 in prepare_slot %s/alloc/malloc.c:201:3\n    #4 0x3 in mallocgc %s/alloc/malloc.c:287:4\n' "$AF_ROOT" "$AF_ROOT" >"$tmp/c1"
+[ "$(af_signature "$tmp/c1")" = 'AddressSanitizer: CHECK failed: "((beg.offset)) < ((end.offset))" @ prepare_slot < mallocgc' ] ||
+  { echo "bug-keys: a sanitizer CHECK failure: '$(af_signature "$tmp/c1")'" >&2; fail=1; }
+
 # fuzz_pageheap names the op that exposed a failure: left out of the signature.
 printf 'fuzz_pageheap: op 12 (free all), cap 64 pages, committed 40: free runs at pages 3 and 7 are adjacent (not coalesced)\n' >"$tmp/p1"
 printf 'fuzz_pageheap: op 3 (free), cap 9 pages, committed 8: free runs at pages 1 and 2 are adjacent (not coalesced)\n' >"$tmp/p2"
