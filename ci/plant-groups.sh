@@ -21,7 +21,7 @@ write_groups() {
   {
     echo "# Finding groups per plant"
     echo
-    echo "ci/plant-check --groups --time $budget --min-time $mintime, tree $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
+    echo "ci/plant-check --groups --time $budget --min-time $mintime, tree $treerev."
     echo "Per plant: ci/fuzz --time $budget --jobs 1 --libfuzzer-mode fork on its first target, then ci/repro --minimize --time $mintime on each finding."
     echo
     echo "plants: $gn of ${#plants[@]}; with a finding: $gfound; exactly one group before and after minimizing: $gone"
