@@ -780,11 +780,8 @@ static int addr_cmp(const void *a, const void *b)
 }
 
 /* The heap checker's walk of the legacy special bits (check_legacy, at
- * every check point of a legacy heap). mlegacy_is_valid keeps its own loop
- * per slot: with it, its coverage counters led fuzz_twin to the plant
- * legacy_lookup_stops_at_dead in 5-12 s, without them in 51-59 s (seeds 1
- * and 2, issue 9 session 4). Only bits at object starts
- * are objects' bits; fn sees those that are set, in address order, until it
+ * every check point of a legacy heap; mlegacy_is_valid's too). Only bits
+ * at object starts are objects' bits; fn sees those that are set, in address order, until it
  * returns false. Objects of 512 bytes and more are looked up one by one
  * (their bits are a word or more apart); smaller ones a bitmap word (64 heap
  * words) at a time, so a span costs its bitmap words and its set bits, not

@@ -544,18 +544,25 @@ static void check_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
 	}
 }
 
-static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
+static bool span_bit_named(heap_t *h, const mspan_t *s, uintptr_t i, uintptr_t base, void *ctx)
 {
 	legacy_check_t *c = ctx;
-	for (uintptr_t i = 0; i < s->nelems; i++) {
-		uintptr_t base = s->startaddr + i * s->elemsize;
-		if (!specialbit_get(h, base))
-			continue;
-		if (!bit_get(s->allocbits, i))
-			lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
-		else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
-			lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
-	}
+	if (!bit_get(s->allocbits, i))
+		lc_fail(c, "special bit set on free slot %#lx (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+	else if (getaddrbucket(h, base, false) == NULL && !fin_range(h, base, s->elemsize, false, false))
+		lc_fail(c, "special bit set on %#lx, which has no record (span %#lx)", (unsigned long)base, (unsigned long)s->startaddr);
+	return true;
+}
+
+/* Every object whose special bit is set, a bitmap word at a time
+ * (mlegacy_each_specialbit, mcheck.c). It used to test every slot, and
+ * session 4 kept that loop for its coverage counters, which led fuzz_twin
+ * to legacy_lookup_stops_at_dead; the table validator at each delete now
+ * names that plant, and word at a time it is found no slower (seeds 1-6:
+ * 93-1326 executions, median ~890, against 93-2166, median ~1000). */
+static void check_span_bits(heap_t *h, mspan_t *s, void *ctx)
+{
+	mlegacy_each_specialbit(h, s, span_bit_named, ctx);
 }
 
 /* Finalizer table t: every key is in its table and found by a lookup from
