@@ -299,8 +299,6 @@ void heap_destroy(heap_t *h)
 	if (!h)
 		return;
 	free(h->wlog);
-	free(h->lcheck_bk);
-	free(h->lcheck_live);
 	mcheck_destroy(h);
 	mheap_destroy(h);
 	persistent_destroy(&h->persistent);

@@ -409,9 +409,6 @@ struct heap {
 	/* legacy design side tables */
 	fintab_t fintab[LEGACY_TABSZ];
 	void *addrhash;              /* mlegacy.c: address -> bucket */
-	struct bucket **lcheck_bk;   /* mlegacy_is_valid scratch: the buckets, */
-	uint64_t *lcheck_live;       /* their profile entries, room for */
-	size_t lcheck_cap;           /* this many (kept: no malloc per check) */
 	/* stats (Go's memstats + consistent heapStats) */
 	heap_stats_t stats;
 	struct mcheck_scratch *check; /* mcheck.c scratch, lazily allocated */
@@ -595,7 +592,14 @@ void mlegacy_sweep_span(heap_t *h, mspan_t *s);
 /* every record: kind KIND_SPECIAL_FINALIZER at its exact address,
  * KIND_SPECIAL_PROFILE at its object's start (for the heap checker) */
 void mlegacy_walk(heap_t *h, void (*fn)(heap_t *h, uintptr_t addr, int kind, void *ctx), void *ctx);
-/* mlegacy_is_valid: alloc/testing.h */
+/* The bucket a legacy profile record at addr names, or NULL (read-only). */
+bucket_t *mlegacy_profile_bucket(heap_t *h, uintptr_t addr);
+/* The finalizer tables alone: every key in its table and found by a lookup,
+ * with a function; nkey/ndead/load; the key count. The heap checker checks
+ * the records, bits and buckets itself (check_legacy, check_profile). */
+bool mlegacy_tables_valid(heap_t *h, char *why, size_t len);
+/* mlegacy_is_valid (all of it, for tests without the heap checker):
+ * alloc/testing.h */
 
 /* "mcheck.c" */
 /* (legacy design) every object start of s whose special bit is set, until fn returns false */

@@ -66,7 +66,7 @@
  *   emptyspan            the mcache placeholder can allocate
  *   legacy_tables        a legacy finalizer table's nkey/ndead disagree with its
  *                        slots, it is over 3/4 full, or a key is unreachable
- *                        by lookup (mlegacy_is_valid)
+ *                        by lookup (mlegacy_tables_valid)
  *   lazy_grow_before_reclaim  a lazy heap grew for npages while its reclaim
  *                        had freed fewer and unswept spans with no marked
  *                        object were left (recorded at the growth, mheap.c;
@@ -84,10 +84,10 @@
  *                        whose fn is 0
  *   finq_count           nfinq != records in the queue
  *   profile_bucket       a bucket with frees > allocs (or bytes), or a profile
- *                        special pointing at no bucket
+ *                        special (legacy: record) pointing at no bucket
  *   profile_live         a bucket's allocs - frees (recent included) differs
- *                        from its live profile specials (span mode), or all
- *                        buckets' from the profile records (legacy mode)
+ *                        from its live profile specials (span mode) or
+ *                        profile records (legacy mode)
  *   legacy_record        (legacy mode) a finalizer or profile record of the
  *                        side tables not in an allocated object (a profile
  *                        record not at its start), or its object's special
@@ -103,7 +103,7 @@
  *   stats_pages          heap_inuse/idle/released/sys differ from the spans
  */
 #include "alloc/internal.h"
-#include "alloc/testing.h"   /* mlegacy_is_valid */
+#include "alloc/testing.h"   /* heap_check_skipped */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -702,29 +702,27 @@ static void check_finq(checker_t *k)
 		violation(k, "finq_count", "%zu queued records, nfinq %zu", n, h->nfinq);
 }
 
+/* Per bucket: allocs - frees (recent included) == its live profile records,
+ * the span specials (check_span_specials) or the legacy records
+ * (legacy_record) that name it. */
 static void check_profile(checker_t *k)
 {
 	struct mcheck_scratch *sc = k->sc;
 	bool span_mode = k->h->cfg.specials == HEAP_SPECIALS_SPAN;
-	uint64_t live = 0;
 	for (size_t i = 0; i < sc->nbuckets; i++) {
 		bucket_t *b = sc->buckets[i];
 		profcounts_t all = bucket_total(b);
 		uint64_t allocs = all.allocs, frees = all.frees;
-		live += allocs - frees;
 		if (b->pub.frees > b->pub.allocs || b->pub.free_bytes > b->pub.alloc_bytes ||
 		    frees > allocs || all.free_bytes > all.alloc_bytes)
 			violation(k, "profile_bucket", "stack %u: allocs %llu+%llu frees %llu+%llu", b->stack,
 				  (unsigned long long)b->pub.allocs, (unsigned long long)(allocs - b->pub.allocs),
 				  (unsigned long long)b->pub.frees, (unsigned long long)(frees - b->pub.frees));
-		else if (span_mode && allocs - frees != sc->bucket_live[i])
-			violation(k, "profile_live", "stack %u: %llu allocs - frees, %llu live profile specials",
+		else if (allocs - frees != sc->bucket_live[i])
+			violation(k, "profile_live", "stack %u: %llu allocs - frees, %llu live profile %s",
 				  b->stack, (unsigned long long)(allocs - frees),
-				  (unsigned long long)sc->bucket_live[i]);
+				  (unsigned long long)sc->bucket_live[i], span_mode ? "specials" : "records");
 	}
-	if (!span_mode && live != k->nprofspecials)
-		violation(k, "profile_live", "buckets: %llu allocs - frees, %llu profile records",
-			  (unsigned long long)live, (unsigned long long)k->nprofspecials);
 	fixalloc_t *ff = &k->h->specialfinalizeralloc, *fp = &k->h->specialprofilealloc;
 	if (span_mode && (ff->inuse != k->nfinspecials * ff->size || fp->inuse != k->nprofspecials * fp->size))
 		violation(k, "specials_count", "finalizer pool %llu B for %llu records, profile pool %llu B for %llu",
@@ -759,8 +757,16 @@ static void legacy_record(heap_t *h, uintptr_t addr, int kind, void *ctx)
 			  specialbit(h, base));
 		return;
 	}
-	if (kind == KIND_SPECIAL_PROFILE)
+	if (kind == KIND_SPECIAL_PROFILE) {
 		k->nprofspecials++;
+		bucket_t *pb = mlegacy_profile_bucket(h, addr), **b = find_bucket(k, pb);
+		if (!b) {
+			violation(k, "profile_bucket", "legacy profile record at %#lx: bucket %p unknown",
+				  ADDR(addr), (void *)pb);
+			return;
+		}
+		sc->bucket_live[b - sc->buckets]++;
+	}
 	if (sc->nlegacy == sc->lcap) {
 		size_t cap = sc->lcap ? 2 * sc->lcap : 256;
 		uintptr_t *a = realloc(sc->legacy, cap * sizeof *a);
@@ -862,7 +868,7 @@ static void check_legacy(checker_t *k)
 	 * every key (resizes and rehashes happen only after tens of setfin in
 	 * one table, which unit tests alone reached before). */
 	char why[200];
-	if (!heap_check_skipped("legacy_tables") && !mlegacy_is_valid(h, why, sizeof why))
+	if (!heap_check_skipped("legacy_tables") && !mlegacy_tables_valid(h, why, sizeof why))
 		violation(k, "legacy_tables", "%s", why);
 }
 

@@ -605,37 +605,47 @@ static void fintab_assert_valid(heap_t *h, fintab_t *ft, const char *where)
 		heap_throw(h, "%s: finalizer table %d handed over invalid: legacy_tables: %s", where, t, why);
 }
 
+bucket_t *mlegacy_profile_bucket(heap_t *h, uintptr_t addr)
+{
+	return getaddrbucket(h, addr, false);
+}
+
+static bool tables_valid(heap_t *h, legacy_check_t *c)
+{
+	uint64_t nfin = 0;
+	for (int t = 0; t < LEGACY_TABSZ; t++)
+		nfin += fintab_valid(h, t, c);
+	if (h->addrhash != NULL && nfin != legacy(h)->nfin)
+		lc_fail(c, "%llu finalizer keys, %llu counted", (unsigned long long)nfin, (unsigned long long)legacy(h)->nfin);
+	return c->ok;
+}
+
+bool mlegacy_tables_valid(heap_t *h, char *why, size_t len)
+{
+	legacy_check_t c = { why, len, true, NULL, NULL, 0 };
+	return tables_valid(h, &c);
+}
+
 /* The legacy tables' invariants: table counts and load, every key findable
  * in its own table, records only on allocated objects that carry the special
  * bit and bits only on objects with records, profile entries per bucket ==
- * allocs - frees (recent included). The caller stops the world. */
+ * allocs - frees (recent included). The caller stops the world. The heap
+ * checker runs only the tables part (mlegacy_tables_valid) and checks the
+ * rest with its own walks; this whole one is the tests'. */
 bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 {
 	legacy_check_t c = { why, len, true, NULL, NULL, 0 };
-	uint64_t nfin = 0;
 
-	for (int t = 0; t < LEGACY_TABSZ; t++)
-		nfin += fintab_valid(h, t, &c);
-	if (h->addrhash != NULL && nfin != legacy(h)->nfin)
-		lc_fail(&c, "%llu finalizer keys, %llu counted", (unsigned long long)nfin, (unsigned long long)legacy(h)->nfin);
-
+	tables_valid(h, &c);
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
 		c.nbk++;
-	if (c.nbk + 1 > h->lcheck_cap) {
-		size_t cap = 2 * (c.nbk + 1);
-		bucket_t **bk = realloc(h->lcheck_bk, cap * sizeof *bk);
-		if (bk)
-			h->lcheck_bk = bk;
-		uint64_t *live = realloc(h->lcheck_live, cap * sizeof *live);
-		if (live)
-			h->lcheck_live = live;
-		if (bk == NULL || live == NULL)
-			return lc_fail(&c, "checker out of memory (%lu buckets)", (unsigned long)c.nbk);
-		h->lcheck_cap = cap;
+	c.bk = calloc(c.nbk + 1, sizeof *c.bk);
+	c.live = calloc(c.nbk + 1, sizeof *c.live);
+	if (c.bk == NULL || c.live == NULL) {
+		free(c.bk);
+		free(c.live);
+		return lc_fail(&c, "checker out of memory (%lu buckets)", (unsigned long)c.nbk);
 	}
-	c.bk = h->lcheck_bk;
-	c.live = h->lcheck_live;
-	memset(c.live, 0, (c.nbk + 1) * sizeof *c.live);
 	c.nbk = 0;
 	for (bucket_t *b = h->buckets; b != NULL; b = b->allnext)
 		c.bk[c.nbk++] = b;
@@ -650,5 +660,7 @@ bool mlegacy_is_valid(heap_t *h, char *why, size_t len)
 			lc_fail(&c, "stack %u: allocs - frees %llu, %llu profile entries", b->stack,
 			        (unsigned long long)live, (unsigned long long)c.live[i]);
 	}
+	free(c.bk);
+	free(c.live);
 	return c.ok;
 }
