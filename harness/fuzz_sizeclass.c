@@ -6,10 +6,12 @@
  *                            saturating at SIZE_MAX); a small one's class too
  *   mode 2: a size near SIZE_MAX -> roundupsize must saturate, never wrap
  *   mode 3: (class, span offset) -> mspan_objindex == offset / size
- * Modes 0 and 1 also allocate the size through the real allocator
- * (heap_alloc: mallocgc's class choice, span carving and large-object page
- * rounding) and require heap_find_object to report the reference's block size
- * at the returned address, then free it; each input ends with heap_check.
+ * Modes 0 and 1 also allocate the size, reduced modulo MAX_HEAP_QUERY + 1,
+ * through the real allocator (heap_alloc: mallocgc's class choice, span
+ * carving and large-object page rounding) and require heap_find_object to
+ * report the reference's block size at the returned address, then free it;
+ * that reduced size's class and roundupsize are checked before any mallocgc.
+ * Each input ends with heap_check.
  * Tiny objects (noscan, under 16 bytes) are left out: they share a block.
  * The reference comes from oracles/ref_sizeclasses.h ($AF_REFERENCE_DIR, else
  * the repo's reference/ directory); never from alloc/msize.c. White-box
