@@ -236,6 +236,9 @@ struct mspan {
 	                         * owner freed a slot (which the owner's freeindex
 	                         * and cache may hide until it caches the span again) */
 	uint8_t large;          /* a large-object span (size class 0) */
+	uint8_t unpoisoned;     /* ASan: bytes of it were unpoisoned since mheap_alloc
+	                         * (span_unpoison), so mheap_free poisons it again;
+	                         * 0: all of it is still poisoned, as allocated */
 	uint64_t alloccache;
 	uintptr_t scanbytes;    /* a large span: bytes of its object's leading pointer
 	                         * words (ptrwords * 8); the scan stops there, as Go's
@@ -469,6 +472,21 @@ void mspan_list_remove(heap_t *h, mspan_list_t *l, mspan_t *s);
 
 /* "mbitmap.c" */
 void mspan_init_objects(heap_t *h, mspan_t *s, spanclass_t sc); /* nelems, elemsize, bits, divmagic */
+/* Every unpoisoning of an in-use span's memory goes through here (the
+ * allocator's object handouts, and white-box code that writes into a span):
+ * mheap_free then knows whether the span needs poisoning again, and a span
+ * nothing was handed out of (fuzz_pageheap's, most large ones freed whole)
+ * costs no shadow write at free. The flag is written once per span. */
+static inline void span_unpoison(mspan_t *s, void *p, size_t n)
+{
+#ifdef AF_ASAN
+	if (!s->unpoisoned)
+		s->unpoisoned = 1;
+#endif
+	(void)s;
+	UNPOISON(p, n);
+}
+
 static inline uintptr_t mspan_objindex(const mspan_t *s, uintptr_t p)
 { return (uintptr_t)(((uint64_t)(p - s->startaddr) * s->divmagic) >> 32); }
 static inline bool bit_get(const uint64_t *b, uintptr_t i) { return (b[i >> 6] >> (i & 63)) & 1; }

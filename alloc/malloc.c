@@ -193,14 +193,14 @@ static inline void mark_tiny_block(mspan_t *s, uintptr_t idx)
 
 /* Hands out [x, x+size) of a slot of slotsize bytes: zeroed if the span
  * may be dirty, addressable under ASan, the rest of the slot poisoned. */
-static inline void prepare_slot(uintptr_t x, size_t size, size_t slotsize, bool zero)
+static inline void prepare_slot(mspan_t *s, uintptr_t x, size_t size, size_t slotsize, bool zero)
 {
 	if (zero) {
-		UNPOISON((void *)x, slotsize);
+		span_unpoison(s, (void *)x, slotsize);
 		memset((void *)x, 0, slotsize);
 		POISON((void *)(x + size), slotsize - size);
 	} else {
-		UNPOISON((void *)x, size);
+		span_unpoison(s, (void *)x, size);
 	}
 }
 
@@ -222,7 +222,7 @@ static uintptr_t alloc_large(heap_t *h, size_t size, size_t ptrwords)
 	mspan_list_insert(h, &h->large, s);
 	lock_release(&h->lock);
 	s->scanbytes = ptrwords * PTR_SIZE;
-	prepare_slot(s->startaddr, size, s->elemsize, s->needzero);
+	prepare_slot(s, s->startaddr, size, s->elemsize, s->needzero);
 	mstats_note_large_alloc(h, s->elemsize);
 	return s->startaddr;
 }
@@ -258,7 +258,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 				x = c->tiny + off;
 				c->tinyoffset = off + size;
 				c->tinyAllocs++;
-				UNPOISON((void *)x, size);
+				UNPOISON((void *)x, size);  /* in a block prepare_slot handed out */
 				return (void *)x;
 			}
 			spanclass_t sc = make_spanclass(TINY_SIZE_CLASS, true);
@@ -268,7 +268,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 				return NULL;
 			}
 			mark_tiny_block(s, (x - s->startaddr) / TINY_SIZE);
-			prepare_slot(x, size, TINY_SIZE, true);  /* Go always clears the block */
+			prepare_slot(s, x, size, TINY_SIZE, true);  /* Go always clears the block */
 			if (size < c->tinyoffset || c->tiny == 0) {
 				c->tiny = x;
 				c->tinyoffset = size;
@@ -284,7 +284,7 @@ void *mallocgc(heap_t *h, mcache_t *c, size_t size, size_t ptrwords, uint32_t st
 				return NULL;
 			}
 			elemsize = s->elemsize;
-			prepare_slot(x, size, elemsize, __atomic_load_n(&s->needzero, __ATOMIC_RELAXED));
+			prepare_slot(s, x, size, elemsize, __atomic_load_n(&s->needzero, __ATOMIC_RELAXED));
 			c->nmalloc_local[cls]++;
 		}
 	} else {

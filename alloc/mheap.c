@@ -22,7 +22,8 @@
 //
 // ASan: committed pages not in an INUSE span are poisoned; mheap_alloc
 // returns pages still poisoned (the span code unpoisons exactly the objects
-// it hands out) and mheap_free poisons them again. Uncommitted memory is
+// it hands out, through span_unpoison) and mheap_free poisons them again if
+// span_unpoison ran on the span (else they are poisoned still). Uncommitted memory is
 // PROT_NONE, so a stray access faults without needing shadow bytes, except
 // what heap_reset keeps mapped for the next run (below RESET_KEEP_MAX): that
 // stays read-write and poisoned, and its pages are not zeroed at reset but
@@ -412,7 +413,8 @@ void mheap_free_locked(heap_t *h, mspan_t *s)
 		af_assert_span_valid(h, s, "mheap_free");   /* a large one is empty here: no object to check */
 	if (s->list)
 		mspan_list_remove(h, &h->large, s);
-	POISON((void *)s->startaddr, span_bytes(s));
+	if (s->unpoisoned)
+		POISON((void *)s->startaddr, span_bytes(s));
 	spanmap_set_range(h, s->startaddr, s->npages, NULL);
 	h->stats.heap_inuse -= span_bytes(s);
 	h->stats.heap_idle += span_bytes(s);

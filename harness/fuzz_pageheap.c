@@ -55,6 +55,12 @@ typedef struct live {
 	uint64_t cookie;
 } live_t;
 
+/* Walk results: what the heap holds, for the op checks. */
+typedef struct walk {
+	size_t inuse_pages, free_pages, released_pages, nfree_runs, ninuse;
+	size_t largest_free, trailing_free;
+} walk_t;
+
 static heap_t *heaps[NHEAPS];
 static struct {
 	heap_t *h;
@@ -66,13 +72,8 @@ static struct {
 	uint64_t nextcookie;
 	size_t opi;                  /* op index, for reports */
 	const char *op;
+	walk_t last;                 /* the walk of the last check: the heap as the next op finds it */
 } m;
-
-/* Walk results: what the heap holds, for the op checks. */
-typedef struct walk {
-	size_t inuse_pages, free_pages, released_pages, nfree_runs, ninuse;
-	size_t largest_free, trailing_free;
-} walk_t;
 
 __attribute__((noreturn, format(printf, 1, 2)))
 static void fail(const char *fmt, ...)
@@ -276,6 +277,7 @@ AF_NO_COVERAGE static walk_t check_heap(void)
 		     (unsigned long long)st.heap_idle, (unsigned long long)st.heap_released,
 		     committed * PAGE_SIZE, w.inuse_pages * PAGE_SIZE,
 		     w.free_pages * PAGE_SIZE, w.released_pages * PAGE_SIZE);
+	m.last = w;
 	return w;
 }
 
@@ -299,9 +301,11 @@ static size_t decode_npages(const uint8_t **p, const uint8_t *end)
 	}
 }
 
+/* An op's "before" is the last check's walk: every op ends with a check
+ * and nothing touches the heap between two ops. */
 static void op_alloc(size_t n)
 {
-	walk_t before = check_heap();
+	walk_t before = m.last;
 	mspan_t *s = mheap_alloc(m.h, n, make_spanclass(0, true));
 	if (!s) {
 		size_t grow = m.cap_pages - before.inuse_pages - before.free_pages;
@@ -336,6 +340,10 @@ static void op_alloc(size_t n)
 	m.byaddr[k] = *l;
 	m.nlive++;
 	check_pages(s, first, n, true);
+	/* Only the cookie words are made addressable, and op_free poisons them
+	 * again before mheap_free: the span is then as mheap_alloc handed it
+	 * out, so it needs no span_unpoison mark (mheap_free skips poisoning
+	 * it again, as it does any span nothing was handed out of). */
 	UNPOISON(span_word(l, false), 8);
 	UNPOISON(span_word(l, true), 8);
 	/* Read and write each cookie word in one access: a page the heap
@@ -355,6 +363,8 @@ static void op_free(int i)
 {
 	live_t l = m.live[i];
 	check_cookies(&l);
+	POISON(span_word(&l, false), 8);
+	POISON(span_word(&l, true), 8);
 	/* keep allocation order, so that the last entry is the newest span */
 	memmove(&m.live[i], &m.live[i + 1], (size_t)(m.nlive - 1 - i) * sizeof m.live[0]);
 	int k = byaddr_lower(l.first);
@@ -367,7 +377,7 @@ static void op_free(int i)
 
 static void op_scavenge(void)
 {
-	walk_t before = check_heap();
+	walk_t before = m.last;
 	size_t got = mheap_scavenge_all(m.h);
 	size_t want = (before.free_pages - before.released_pages) * PAGE_SIZE;
 	if (got != want)

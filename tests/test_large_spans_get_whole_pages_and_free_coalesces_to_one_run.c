@@ -116,7 +116,7 @@ int main(void)
 	mspan_t *e = mheap_alloc(h, 2, LARGE_SC);
 	REQUIRE(e);
 	CHECK(__asan_address_is_poisoned((void *)(e->startaddr + PAGE_SIZE)));
-	UNPOISON((void *)e->startaddr, 2 * PAGE_SIZE);
+	span_unpoison(e, (void *)e->startaddr, 2 * PAGE_SIZE);  /* mheap_free must poison it again */
 	mheap_free(h, e);
 	CHECK(__asan_address_is_poisoned((void *)(h->arena_start + PAGE_SIZE)));
 #endif

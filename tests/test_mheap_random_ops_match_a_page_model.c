@@ -71,7 +71,7 @@ int main(void)
 			for (uintptr_t p = first; p < first + s->npages; p++)
 				owner[p] = 0;
 			/* dirty it so reuse must be zeroed or flagged needzero */
-			UNPOISON((void *)s->startaddr, s->npages * PAGE_SIZE);
+			span_unpoison(s, (void *)s->startaddr, s->npages * PAGE_SIZE);
 			memset((void *)s->startaddr, 0xcd, s->npages * PAGE_SIZE);
 			mheap_free(h, s);
 			spans[slot] = NULL;
