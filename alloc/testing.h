@@ -27,10 +27,13 @@ uintptr_t heap_arena_base(const heap_t *h);
 /* The legacy tables' and special bits' invariants. */
 bool mlegacy_is_valid(heap_t *h, char *why, size_t len);
 
-/* Measurement only (allocfuzz bench exec --skip-checks): a comma-separated
- * list of the heap checker's costlier invariants not computed at all, so a
- * benchmark can price them in one build: legacy_tables,
- * lazy_grow_before_reclaim. NULL (the default): every check runs. */
+/* Measurement only (allocfuzz bench exec --skip-checks, <target>_replay
+ * --bench R --skip-checks): a comma-separated list of checks not computed at
+ * all, so a benchmark can price them in one build: the heap checker's
+ * costlier invariants legacy_tables, lazy_grow_before_reclaim; the
+ * executor's heap_check (at its observation points) and observe (the whole
+ * observation point but its sweep finish). NULL (the default): every check
+ * runs. */
 extern const char *heap_skip_checks;
 bool heap_check_skipped(const char *invariant);
 

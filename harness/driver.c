@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* alloc/testing.h's, weak: the floor's replay links no allocator. */
+extern const char *heap_skip_checks __attribute__((weak));
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -115,24 +118,40 @@ static int run_path(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fprintf(stderr, "usage: %s [--bench R] FILE|DIR...\n"
+		fprintf(stderr, "usage: %s [--bench R [--skip-checks LIST]] FILE|DIR...\n"
 		        "Runs each input through the fuzz target (directories recursively, in name\n"
 		        "order) and prints 'ok PATH' per input. A finding prints the target's report\n"
 		        "and aborts (non-zero exit).\n"
 		        "--bench R: run each input once untimed (warm pages, as in a campaign), then R\n"
 		        "times, and print 'time US PATH' (CPU microseconds per execution), then\n"
-		        "'bench: EXECS execs CPU_S s EXECS_PER_S execs/s'.\n", argv[0]);
+		        "'bench: EXECS execs CPU_S s EXECS_PER_S execs/s'.\n"
+		        "--skip-checks LIST: with --bench only, to price checks (ci/bench): do not\n"
+		        "compute these (comma-separated: heap_check and observe, the executor's\n"
+		        "heap checker and whole observation points; the heap checker's own names\n"
+		        "as allocfuzz bench exec --help lists them). Never for finding bugs.\n", argv[0]);
 		return argc < 2 ? 2 : 0;
+	}
+	for (int i = 1; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], "--bench") && (bench_runs = atoi(argv[i + 1])) < 1) {
+			fprintf(stderr, "replay: --bench takes a positive count\n");
+			return 2;
+		}
+		if (!strcmp(argv[i], "--skip-checks") && !&heap_skip_checks) {
+			fprintf(stderr, "replay: this target has no checks to skip\n");
+			return 2;
+		}
+		if (!strcmp(argv[i], "--skip-checks"))
+			heap_skip_checks = argv[i + 1];
+	}
+	if (&heap_skip_checks && heap_skip_checks && !bench_runs) {
+		fprintf(stderr, "replay: --skip-checks is for --bench only (it weakens the checks)\n");
+		return 2;
 	}
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
-			bench_runs = atoi(argv[++i]);
-			if (bench_runs < 1) {
-				fprintf(stderr, "replay: --bench takes a positive count\n");
-				return 2;
-			}
+		if (!strcmp(argv[i], "--bench") || !strcmp(argv[i], "--skip-checks")) {
+			i++;
 			continue;
 		}
 		if (argv[i][0] == '-')

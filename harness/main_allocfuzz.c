@@ -516,7 +516,7 @@ static int bench_exec(int argc, char **argv)
 		"still count; the exit status is then 1.\n"
 		"--skip-checks LIST  do not compute these checks, to price them in one build\n"
 		"                    (comma-separated: legacy_tables, lazy_grow_before_reclaim,\n"
-		"                    sampling)\n";
+		"                    sampling, heap_check, observe)\n";
 	double secs = 3;
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0;
