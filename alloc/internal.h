@@ -475,8 +475,8 @@ void mspan_init_objects(heap_t *h, mspan_t *s, spanclass_t sc); /* nelems, elems
 /* Every unpoisoning of an in-use span's memory goes through here (the
  * allocator's object handouts, and white-box code that writes into a span):
  * mheap_free then knows whether the span needs poisoning again, and a span
- * nothing was handed out of (fuzz_pageheap's, most large ones freed whole)
- * costs no shadow write at free. The flag is written once per span. */
+ * nothing was handed out of (as fuzz_pageheap's) costs no shadow write at
+ * free. The flag is written once per span. */
 static inline void span_unpoison(mspan_t *s, void *p, size_t n)
 {
 #ifdef AF_ASAN
