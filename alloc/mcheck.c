@@ -524,7 +524,7 @@ static void check_list(checker_t *k, int i, const mspan_list_t *l)
 }
 
 /* An empty list no span claims is what check_list would find clean; most
- * of the 674 are, at every check, so they cost their four fields, not a
+ * of the 666 are, at every check, so they cost their four fields, not a
  * call (each call pays the fuzz preset's stack-depth probe). */
 #define CHECK_LIST(k, i, l) \
 	do { \
