@@ -315,6 +315,7 @@ static void op_alloc(size_t n)
 		if (best >= n)
 			fail("NOMEM for %zu pages, but a run of %zu pages exists or can be grown",
 			     n, best);
+		check_heap();   /* a refused alloc changes nothing: proved, and the next op's "before" */
 		return;
 	}
 	if (s->state != MSPAN_INUSE || s->npages != n || s->startaddr < m.h->arena_start ||
