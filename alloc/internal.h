@@ -120,15 +120,16 @@ void heap_throw(heap_t *h, const char *fmt, ...)
 #include "alloc/no_coverage.h"
 #define af_assert_span_valid(h, s, where) \
 	do { if (AF_EXPENSIVE) mspan_assert_valid((h), (s), (where)); } while (0)
-/* The same for a cached span, which other Ps may be freeing into: every
- * explicit free holds the span's mcentral lock, so under it the validator
- * sees no free half done (allocCount and the bit change in two steps). */
-#define af_assert_span_valid_central(h, c, s, where) \
+/* The same under a lock: a cached span, which other Ps may be freeing into,
+ * under its mcentral's (every explicit free holds it, so the validator sees
+ * no free half done: allocCount and the bit change in two steps); a large
+ * span on h->large under the heap's, which guards its neighbours' links. */
+#define af_assert_span_valid_under(h, lk, s, where) \
 	do { \
 		if (AF_EXPENSIVE) { \
-			lock_acquire(&(c)->lock); \
+			lock_acquire(lk); \
 			mspan_assert_valid((h), (s), (where)); \
-			lock_release(&(c)->lock); \
+			lock_release(lk); \
 		} \
 	} while (0)
 
@@ -257,12 +258,19 @@ struct mspan {
 	 *   == sg:     swept, ready to use
 	 *   == sg + 1: cached before sweep began, still cached, needs sweeping
 	 *   == sg + 3: swept and then cached, still cached
-	 * heap sweepgen grows by 2 every GC. */
+	 * heap sweepgen grows by 2 every GC. Other Ps CAS it to claim the span
+	 * for sweeping (even a failed CAS is a write to TSan): read it with
+	 * span_sweepgen wherever the span is not locked against them. */
 	uint32_t sweepgen;
 	uintptr_t npreleased;   /* FREE spans: pages returned to the OS */
 	special_t *specials;    /* sorted by (offset, kind); see mspecial.c */
 	lock_t speciallock;
 };
+
+static inline uint32_t span_sweepgen(const mspan_t *s)
+{
+	return __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE);
+}
 
 /* ---- per-arena metadata (Go's heapArena) ---- */
 typedef struct heaparena {

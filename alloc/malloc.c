@@ -336,7 +336,7 @@ static mspan_t *swept_span_of(heap_t *h, uintptr_t p)
 	mspan_t *s = mheap_span_of_inuse(h, p);
 	if (s == NULL || p >= s->limit)
 		return NULL;
-	uint32_t spg = __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE);
+	uint32_t spg = span_sweepgen(s);
 	if (spg != h->sweepgen && spg != h->sweepgen + 3) {
 		mspan_ensure_swept(h, s);
 		s = mheap_span_of_inuse(h, p);  /* the sweep may have freed it */

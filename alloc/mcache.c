@@ -44,9 +44,10 @@ void mcache_refill(heap_t *h, mcache_t *c, spanclass_t sc)
 	mcentral_t *central = &h->central[sc];
 
 	if (s != &h->emptyspan) {
-		if (s->sweepgen != h->sweepgen + 3)
+		uint32_t spg = span_sweepgen(s);
+		if (spg != h->sweepgen + 3)
 			heap_throw(h, "mcache_refill: bad sweepgen %u (heap %u) spanclass=%d",
-			           s->sweepgen, h->sweepgen, sc);
+			           spg, h->sweepgen, sc);
 		c->alloc[sc] = &h->emptyspan;
 		mcentral_uncache_span(h, central, s);
 	}
@@ -61,7 +62,7 @@ void mcache_refill(heap_t *h, mcache_t *c, spanclass_t sc)
 		           n, s->nelems);
 	__atomic_store_n(&s->cachedby, (int8_t)mcache_p(h, c), __ATOMIC_RELAXED);
 	c->alloc[sc] = s;
-	af_assert_span_valid_central(h, central, s, "mcache_refill");
+	af_assert_span_valid_under(h, &central->lock, s, "mcache_refill");
 }
 
 /* Go's releaseAll (called when a GC starts, and by heap_reset users):

@@ -144,17 +144,18 @@ void mcentral_uncache_span(heap_t *h, mcentral_t *c, mspan_t *s)
 
 	if (s == &h->emptyspan)
 		heap_throw(h, "mcentral_uncache_span: uncaching the empty span");
-	af_assert_span_valid_central(h, c, s, "mcentral_uncache_span");
+	af_assert_span_valid_under(h, &c->lock, s, "mcentral_uncache_span");
 	__atomic_store_n(&s->cachedby, (int8_t)-1, __ATOMIC_RELAXED);
-	if (s->sweepgen == sg + 1) {
+	uint32_t spg = span_sweepgen(s);
+	if (spg == sg + 1) {
 		/* Cached before this sweep began: ours to sweep, and the sweep
 		 * puts it on the right list (or frees it). */
 		__atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);
 		mgcsweep_sweep(h, s, false);
 		return;
 	}
-	if (s->sweepgen != sg + 3)
-		heap_throw(h, "mcentral_uncache_span: bad sweepgen %u (heap %u)", s->sweepgen, sg);
+	if (spg != sg + 3)
+		heap_throw(h, "mcentral_uncache_span: bad sweepgen %u (heap %u)", spg, sg);
 	lock_acquire(&c->lock);
 	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
 	/* An explicit free on another P may have cleared allocbits inside the

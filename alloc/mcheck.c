@@ -400,8 +400,10 @@ static bool span_objects_valid(checker_t *k, const mspan_t *s)
 	if (cls == 0 && s->allocCount != 1)
 		violation(k, "large_object", "large span %#lx allocCount %u", a, s->allocCount);
 
-	uint32_t sg = k->h->sweepgen;
-	bool swept = s->sweepgen == sg || s->sweepgen == sg + 3;
+	/* Atomic: the validator runs on a span this thread owns while other
+	 * sweepers try (and fail) to claim it with a CAS (found by TSan). */
+	uint32_t sg = k->h->sweepgen, spg = span_sweepgen(s);
+	bool swept = spg == sg || spg == sg + 3;
 	if (swept && !k->h->ingc)
 		for (int w = 0; w < ALLOC_BITS_WORDS; w++)
 			if (s->gcmarkbits[w]) {

@@ -73,12 +73,12 @@ static void sweep_account(heap_t *h, mspan_t *s, uintptr_t nfreed)
 bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
 {
 	uint32_t sg = h->sweepgen;
+	uint32_t spg = span_sweepgen(s);
 	uintptr_t nalloc = 0, nfreed;
 
-	if (s->state != MSPAN_INUSE || (s->sweepgen != sg - 2 && s->sweepgen != sg - 1) ||
-	    s->cachedby >= 0)
+	if (s->state != MSPAN_INUSE || (spg != sg - 2 && spg != sg - 1) || s->cachedby >= 0)
 		heap_throw(h, "mspan.sweep: bad span state: span %#lx state %d sweepgen %u (heap %u) cachedby %d",
-		           (unsigned long)s->startaddr, s->state, s->sweepgen, sg, s->cachedby);
+		           (unsigned long)s->startaddr, s->state, spg, sg, s->cachedby);
 	__atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);   /* ensureSwept on other Ps polls it */
 
 	if (h->cfg.specials == HEAP_SPECIALS_LEGACY)
@@ -113,9 +113,13 @@ bool mgcsweep_sweep(heap_t *h, mspan_t *s, bool preserve)
 	if (nfreed)
 		s->needzero = 1;
 	/* Checked while still sg-1: once swept, explicit frees on other Ps may
-	 * change it (an emptied large span goes to mheap_free, which checks it). */
-	if (!s->large || nalloc != 0)
+	 * change it (an emptied large span goes to mheap_free, which checks it).
+	 * A large span is still on h->large, whose links other sweepers change
+	 * under h->lock (found by TSan). */
+	if (!s->large)
 		af_assert_span_valid(h, s, "sweep");
+	else if (nalloc != 0)
+		af_assert_span_valid_under(h, &h->lock, s, "sweep");
 	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
 
 	if (s->large) {

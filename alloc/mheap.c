@@ -230,7 +230,7 @@ static mspan_t *freelarge_best_fit(heap_t *h, uintptr_t npages)
  * what Go's reclaimer (mheap.reclaimChunk: pageInUse &^ pageMarks) frees. */
 static void count_dead_unswept(heap_t *h, mspan_t *s, void *ctx)
 {
-	if (__atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE) != h->sweepgen - 2)
+	if (span_sweepgen(s) != h->sweepgen - 2)
 		return;
 	for (uintptr_t w = 0; w * 64 < s->nelems; w++)
 		if (s->gcmarkbits[w])
