@@ -48,8 +48,9 @@ static void new_mobj(exec_t *ex, int32_t pid, int32_t mid)
 void note_death(exec_t *ex, int32_t mid, bool by_gc)
 {
 	const model_obj_t *o = mobj(ex, mid);
-	for (size_t w = 0; w < o->ptrwords; w++)
-		ref_dec(ex, o->slots[w]);
+	for (size_t w = 0, seen = 0; seen < o->nset; w++)
+		if (o->slots[w].id != MODEL_NIL)
+			seen++, ref_dec(ex, o->slots[w]);
 	if (!o->size)
 		return;
 	for (int i = 0; i < ex->nlanes; i++) {

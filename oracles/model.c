@@ -729,6 +729,7 @@ bool model_store(model_t *m, int32_t id, size_t slot, model_ref_t target)
 	model_obj_t *o = obj(m, id);
 	if (!o || o->state != MODEL_LIVE || slot >= o->ptrwords || !ref_ok(m, target))
 		return false;
+	o->nset += (target.id != MODEL_NIL) - (o->slots[slot].id != MODEL_NIL);
 	o->slots[slot] = target;
 	return true;
 }
@@ -776,9 +777,12 @@ static bool points_into_own_piece(const model_t *m, int32_t b, size_t slot, mode
 static void scan_block(model_t *m, int32_t b, size_t *dangling)
 {
 	const model_obj_t *o = &m->objs[b];
-	for (size_t i = 0; i < o->ptrwords; i++)
-		if (!points_into_own_piece(m, b, i, o->slots[i]))
-			mark_ref(m, o->slots[i], dangling);
+	for (size_t i = 0, seen = 0; seen < o->nset; i++)
+		if (o->slots[i].id != MODEL_NIL) {
+			seen++;
+			if (!points_into_own_piece(m, b, i, o->slots[i]))
+				mark_ref(m, o->slots[i], dangling);
+		}
 }
 
 static int cmp_id(const void *a, const void *b)

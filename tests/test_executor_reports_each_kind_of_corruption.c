@@ -1,7 +1,8 @@
 /*
  * The executor's checks fire: a program runs clean, and each corruption made
  * behind its back (after op 5, before the "check" at op 6) is reported as a
- * difference naming what was wrong: a payload byte, a pointer slot, a heap
+ * difference naming what was wrong: a payload byte, a pointer slot (one the
+ * model set, a nil one after it, one of an object with none set), a heap
  * invariant (an alloc bit cleared under a live object), and a heap_throw
  * (caught by the throw hook inside the op that threw).
  */
@@ -14,9 +15,9 @@
 #include <string.h>
 
 static const char prog_text[] =
-	"a = alloc 64 ptrs=1\n"   /* 0 */
+	"a = alloc 64 ptrs=4\n"   /* 0 */
 	"b = alloc 32\n"          /* 1 */
-	"c = alloc 48\n"          /* 2 */
+	"c = alloc 2048 ptrs=256\n"  /* 2 */
 	"store a.0 b\n"           /* 3 */
 	"root 0 a\n"              /* 4 */
 	"root 1 c\n"              /* 5 */
@@ -24,7 +25,7 @@ static const char prog_text[] =
 	"gc\n"                    /* 7 */
 	"expect live a b c\n";    /* 8 */
 
-enum { NONE, PAYLOAD, POINTER, ALLOCBIT, THROW };
+enum { NONE, PAYLOAD, POINTER, NIL_AFTER_SET, NIL_OF_NONE, ALLOCBIT, THROW };
 
 static void corrupt(exec_t *ex, size_t opindex, void *ctx)
 {
@@ -37,9 +38,12 @@ static void corrupt(exec_t *ex, size_t opindex, void *ctx)
 	case PAYLOAD:
 		b[5] ^= 0xff;
 		break;
-	case POINTER: {
+	case POINTER:
+	case NIL_AFTER_SET:
+	case NIL_OF_NONE: {
 		uintptr_t v = (uintptr_t)c;
-		memcpy(a, &v, sizeof v);
+		uint8_t *at = what == POINTER ? a : what == NIL_AFTER_SET ? a + 3 * 8 : c + 200 * 8;
+		memcpy(at, &v, sizeof v);
 		break;
 	}
 	case ALLOCBIT: {
@@ -67,6 +71,8 @@ int main(void)
 	static const struct { int what; const char *says, *where, *ring; } cases[] = {
 		{ PAYLOAD, "byte 5 of b (32 bytes)", "DIFFERENCE at op 6 (line 7): check", "last 7 ops:\n" },
 		{ POINTER, "pointer slot 0 of a holds", "DIFFERENCE at op 6 (line 7): check", "last 7 ops:\n" },
+		{ NIL_AFTER_SET, "pointer slot 3 of a holds", "DIFFERENCE at op 6 (line 7): check", "last 7 ops:\n" },
+		{ NIL_OF_NONE, "pointer slot 200 of c holds", "DIFFERENCE at op 6 (line 7): check", "last 7 ops:\n" },
 		{ ALLOCBIT, "heap_check: ", "DIFFERENCE at op 6 (line 7): check", "last 7 ops:\n" },
 		{ THROW, "heap_throw: planted by the test", "THROW at op 5 (line 6): root 1 c", "last 6 ops:\n" },
 	};
@@ -78,7 +84,7 @@ int main(void)
 		/* the report places it, and lists the ops that led there */
 		CHECK(strstr(r, cases[i].where) != NULL);
 		CHECK(strstr(r, cases[i].ring) != NULL);
-		CHECK(strstr(r, "  a = alloc 64 ptrs=1\n  b = alloc 32\n") != NULL);
+		CHECK(strstr(r, "  a = alloc 64 ptrs=4\n  b = alloc 32\n") != NULL);
 		if (!named)
 			fprintf(stderr, "case %zu report:\n%s", i, r);
 	}
