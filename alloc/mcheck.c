@@ -134,6 +134,7 @@ typedef struct checker {
 	uint64_t inuse_pages, free_pages, released_pages;
 	uint64_t nfinspecials, nprofspecials;
 	bool legacy_oom, legacy_bit_unnamed;
+	heap_stats_t *st;   /* check_stats reads the heap's stats into it */
 } checker_t;
 
 /* Scratch kept across checks (sized by the largest heap seen). */
@@ -891,37 +892,37 @@ bool heap_check_skipped(const char *invariant)
 
 static void check_stats(checker_t *k)
 {
-	heap_stats_t st;
-	heap_read_stats(k->h, &st);
+	heap_stats_t *st = k->st;
+	heap_read_stats(k->h, st);
 	uint64_t blocks = k->live_objects + k->nlarge;
-	if (st.heap_objects != blocks || st.nmalloc - st.tiny_allocs - st.nfree != blocks)
+	if (st->heap_objects != blocks || st->nmalloc - st->tiny_allocs - st->nfree != blocks)
 		violation(k, "stats_objects", "heap_objects %llu, nmalloc %llu - tiny %llu - nfree %llu; walk %llu",
-			  (unsigned long long)st.heap_objects, (unsigned long long)st.nmalloc,
-			  (unsigned long long)st.tiny_allocs, (unsigned long long)st.nfree,
+			  (unsigned long long)st->heap_objects, (unsigned long long)st->nmalloc,
+			  (unsigned long long)st->tiny_allocs, (unsigned long long)st->nfree,
 			  (unsigned long long)blocks);
-	if (st.heap_alloc != k->live_bytes + k->large_bytes)
-		violation(k, "stats_bytes", "heap_alloc %llu, walk %llu", (unsigned long long)st.heap_alloc,
+	if (st->heap_alloc != k->live_bytes + k->large_bytes)
+		violation(k, "stats_bytes", "heap_alloc %llu, walk %llu", (unsigned long long)st->heap_alloc,
 			  (unsigned long long)(k->live_bytes + k->large_bytes));
 	for (int c = 1; c < NUM_SIZE_CLASSES; c++)
-		if (st.by_class_nmalloc[c] - st.by_class_nfree[c] != k->live_class[c]) {
+		if (st->by_class_nmalloc[c] - st->by_class_nfree[c] != k->live_class[c]) {
 			violation(k, "stats_class", "class %d: nmalloc %llu - nfree %llu, walk %llu", c,
-				  (unsigned long long)st.by_class_nmalloc[c],
-				  (unsigned long long)st.by_class_nfree[c], (unsigned long long)k->live_class[c]);
+				  (unsigned long long)st->by_class_nmalloc[c],
+				  (unsigned long long)st->by_class_nfree[c], (unsigned long long)k->live_class[c]);
 			break;
 		}
-	if (st.large_nmalloc - st.large_nfree != k->nlarge ||
-	    st.by_class_nmalloc[0] - st.by_class_nfree[0] != k->nlarge ||
-	    st.large_alloc - st.large_free != k->large_bytes)
+	if (st->large_nmalloc - st->large_nfree != k->nlarge ||
+	    st->by_class_nmalloc[0] - st->by_class_nfree[0] != k->nlarge ||
+	    st->large_alloc - st->large_free != k->large_bytes)
 		violation(k, "stats_large", "large %llu - %llu objects, %llu - %llu bytes; walk %llu objects %llu bytes",
-			  (unsigned long long)st.large_nmalloc, (unsigned long long)st.large_nfree,
-			  (unsigned long long)st.large_alloc, (unsigned long long)st.large_free,
+			  (unsigned long long)st->large_nmalloc, (unsigned long long)st->large_nfree,
+			  (unsigned long long)st->large_alloc, (unsigned long long)st->large_free,
 			  (unsigned long long)k->nlarge, (unsigned long long)k->large_bytes);
 	uint64_t inuse = k->inuse_pages * PAGE_SIZE, idle = k->free_pages * PAGE_SIZE;
 	uint64_t rel = k->released_pages * PAGE_SIZE, sys = k->h->arena_used - k->h->arena_start;
-	if (st.heap_inuse != inuse || st.heap_idle != idle || st.heap_released != rel || st.heap_sys != sys)
+	if (st->heap_inuse != inuse || st->heap_idle != idle || st->heap_released != rel || st->heap_sys != sys)
 		violation(k, "stats_pages", "inuse %llu idle %llu released %llu sys %llu; walk %llu %llu %llu %llu",
-			  (unsigned long long)st.heap_inuse, (unsigned long long)st.heap_idle,
-			  (unsigned long long)st.heap_released, (unsigned long long)st.heap_sys,
+			  (unsigned long long)st->heap_inuse, (unsigned long long)st->heap_idle,
+			  (unsigned long long)st->heap_released, (unsigned long long)st->heap_sys,
 			  (unsigned long long)inuse, (unsigned long long)idle, (unsigned long long)rel,
 			  (unsigned long long)sys);
 }
@@ -1013,7 +1014,8 @@ void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where)
 
 /* ---- entry points ---- */
 
-size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
+/* mcheck_collect; *st is left holding the stats the check compared. */
+static size_t collect(heap_t *h, heap_check_report_t *out, size_t max, heap_stats_t *st)
 {
 	if (!h->check)
 		h->check = calloc(1, sizeof *h->check);
@@ -1026,7 +1028,7 @@ size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
 	}
 	checker_t *k = &h->check->k;
 	memset(k, 0, sizeof *k);
-	k->h = h, k->out = out, k->max = max, k->sc = h->check;
+	k->h = h, k->out = out, k->max = max, k->sc = h->check, k->st = st;
 	check_span_map(k);
 	if (k->nviol == 0 || k->sc->nspans > 0) {
 		collect_buckets(k);
@@ -1052,17 +1054,31 @@ size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
 			          "while %lu pages of unswept spans with no marked object were left "
 			          "(Go 1.19 mheap.alloc reclaims npages first)",
 			          (unsigned long)h->grow_unreclaimed_npages, (unsigned long)h->grow_dead_pages);
+	} else {
+		heap_read_stats(h, st);
 	}
 	return k->nviol;
 }
 
-alloc_err_t heap_check(heap_t *h, heap_check_report_t *rep)
+size_t mcheck_collect(heap_t *h, heap_check_report_t *out, size_t max)
+{
+	heap_stats_t st;
+	return collect(h, out, max, &st);
+}
+
+alloc_err_t heap_check_stats(heap_t *h, heap_check_report_t *rep, heap_stats_t *st)
 {
 	heap_check_report_t scratch;
+	heap_stats_t st_scratch;
 	if (!rep)
 		rep = &scratch;
 	memset(rep, 0, sizeof *rep);
-	return mcheck_collect(h, rep, 1) ? ALLOC_ERR_CHECK : ALLOC_OK;
+	return collect(h, rep, 1, st ? st : &st_scratch) ? ALLOC_ERR_CHECK : ALLOC_OK;
+}
+
+alloc_err_t heap_check(heap_t *h, heap_check_report_t *rep)
+{
+	return heap_check_stats(h, rep, NULL);
 }
 
 void mcheck_destroy(heap_t *h)

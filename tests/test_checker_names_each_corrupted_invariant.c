@@ -19,10 +19,15 @@ static heap_t *h;
 static char covered[64][48];
 static int ncovered;
 
+/* Clean, and heap_check_stats hands back the stats as heap_read_stats reads them. */
 static void expect_clean(const char *when)
 {
 	heap_check_report_t r;
-	alloc_err_t e = heap_check(h, &r);
+	heap_stats_t st, want;
+	memset(&st, 0xa5, sizeof st);
+	alloc_err_t e = heap_check_stats(h, &r, &st);
+	heap_read_stats(h, &want);
+	CHECK(memcmp(&st, &want, sizeof st) == 0);
 	CHECK_EQ(e, ALLOC_OK);
 	if (e != ALLOC_OK)
 		fprintf(stderr, "  %s: not clean: %s: %s\n", when, r.invariant, r.detail);
