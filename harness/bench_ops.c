@@ -52,22 +52,27 @@ static uint8_t *gen_program(uint64_t seed, size_t nrec, size_t *len)
 }
 
 static const char help[] =
-	"usage: bench ops [--mode one|twin|sweep] [--seed N] [--ops N] [--lengths L1,L2,...]\n"
+	"usage: bench ops [--mode one|twin|sweep] [--seed N] [--ops N] [--rounds R] [--lengths L1,L2,...]\n"
 	"Time per op of the executor (CPU, reset and final check included) for programs of\n"
-	"each length (default 10,100,1000,10000 records) from a seeded generator, each length\n"
-	"run until about --ops ops (default 200000) ran. Prints one line per length and the\n"
-	"ratio of the slowest to the fastest.\n";
+	"each length (default 10,100,1000,10000 records, at most 16) from a seeded generator,\n"
+	"each length run until about --ops ops (default 200000) ran, in R rounds (default 3,\n"
+	"at most 15) that take the lengths in turn. Prints one line per length (its totals and\n"
+	"the median of its rounds' us/op) and the ratio of the slowest median to the fastest.\n";
+
+#define MAX_LENGTHS 16
+#define MAX_ROUNDS 15
 
 typedef struct {
 	exec_mode_t mode;
 	uint64_t seed, total;
+	int rounds;
 	char lengths[256];
 } bench_ops_opts_t;
 
 /* Returns -1 to go on, else the exit status (help, usage error). */
 static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
 {
-	*o = (bench_ops_opts_t){ .mode = EXEC_ONE, .seed = 1, .total = 200000,
+	*o = (bench_ops_opts_t){ .mode = EXEC_ONE, .seed = 1, .total = 200000, .rounds = 3,
 				 .lengths = "10,100,1000,10000" };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -85,6 +90,12 @@ static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
 			o->seed = strtoull(v, NULL, 0); i++;
 		} else if (!strcmp(a, "--ops") && v) {
 			o->total = strtoull(v, NULL, 0); i++;
+		} else if (!strcmp(a, "--rounds") && v) {
+			o->rounds = atoi(v); i++;
+			if (o->rounds < 1 || o->rounds > MAX_ROUNDS) {
+				fprintf(stderr, "bench ops: --rounds is 1..%d\n", MAX_ROUNDS);
+				return 2;
+			}
 		} else if (!strcmp(a, "--lengths") && v) {
 			snprintf(o->lengths, sizeof o->lengths, "%s", v); i++;
 		} else {
@@ -95,50 +106,69 @@ static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
 	return -1;
 }
 
+/* One length's share of a round: programs of nrec records (seeds go on
+ * from *progs, so no program runs twice) until budget ops ran. */
+typedef struct { uint64_t progs, ops, diffs; double t; } len_run_t;
+
+static double run_length(exec_t *ex, uint64_t seed, size_t nrec, uint64_t budget, len_run_t *r)
+{
+	uint64_t ops0 = exec_ops_run(ex), n = 0;
+	double t = 0;
+	while (exec_ops_run(ex) - ops0 < budget || n < 1) {
+		size_t len;
+		uint8_t *d = gen_program(seed + r->progs + n, nrec, &len);
+		double t0 = cpu_s();
+		r->diffs += exec_run_binary(ex, d, len, NULL) != EXEC_OK;
+		t += cpu_s() - t0;
+		free(d);
+		n++;
+	}
+	uint64_t ops = exec_ops_run(ex) - ops0;
+	r->progs += n, r->ops += ops, r->t += t;
+	return ops ? t * 1e6 / (double)ops : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 int bench_ops_main(int argc, char **argv)
 {
 	bench_ops_opts_t o;
 	int prc = parse_bench_ops(argc, argv, &o);
 	if (prc >= 0)
 		return prc;
-	exec_mode_t mode = o.mode;
-	uint64_t seed = o.seed, total = o.total;
-	char *lengths = o.lengths;
-	exec_config_t cfg = { .mode = mode };
+	size_t nrec[MAX_LENGTHS], nlen = 0;
+	for (char *tok = strtok(o.lengths, ","); tok && nlen < MAX_LENGTHS; tok = strtok(NULL, ","))
+		if ((nrec[nlen] = strtoull(tok, NULL, 0)) != 0)
+			nlen++;
+	exec_config_t cfg = { .mode = o.mode };
 	exec_t *ex = exec_new(&cfg);
 	if (!ex)
 		return 2;
+	/* Rounds over every length in turn, each length's figure the median of
+	 * its rounds: a machine whose speed drifts during the run (page faults
+	 * cost what the host's load makes them) moves every length alike. */
+	len_run_t run[MAX_LENGTHS] = {0};
+	double us[MAX_LENGTHS][MAX_ROUNDS];
+	for (int r = 0; r < o.rounds; r++)
+		for (size_t i = 0; i < nlen; i++)
+			us[i][r] = run_length(ex, o.seed, nrec[i], o.total / (uint64_t)o.rounds, &run[i]);
 	double lo = 0, hi = 0;
 	int rc = 0;
-	for (char *tok = strtok(lengths, ","); tok; tok = strtok(NULL, ",")) {
-		size_t nrec = strtoull(tok, NULL, 0);
-		if (!nrec)
-			continue;
-		uint64_t ops0 = exec_ops_run(ex), progs = 0, diffs = 0;
-		double t = 0;
-		while (exec_ops_run(ex) - ops0 < total || progs < 3) {
-			size_t len;
-			uint8_t *d = gen_program(seed + progs, nrec, &len);
-			double t0 = cpu_s();
-			diffs += exec_run_binary(ex, d, len, NULL) != EXEC_OK;
-			t += cpu_s() - t0;
-			free(d);
-			progs++;
-		}
-		uint64_t ops = exec_ops_run(ex) - ops0;
-		double us = ops ? t * 1e6 / (double)ops : 0;
-		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op%s\n", nrec,
-		       (unsigned long long)progs, (unsigned long long)ops, t, us,
-		       diffs ? " (some runs not clean)" : "");
-		fflush(stdout);
-		if (diffs)
-			rc = 1;
-		if (!lo || us < lo)
-			lo = us;
-		if (us > hi)
-			hi = us;
+	for (size_t i = 0; i < nlen; i++) {
+		qsort(us[i], (size_t)o.rounds, sizeof us[i][0], cmp_double);
+		double med = us[i][o.rounds / 2];
+		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op%s\n", nrec[i],
+		       (unsigned long long)run[i].progs, (unsigned long long)run[i].ops, run[i].t, med,
+		       run[i].diffs ? " (some runs not clean)" : "");
+		rc |= run[i].diffs != 0;
+		lo = !lo || med < lo ? med : lo;
+		hi = med > hi ? med : hi;
 	}
-	printf("ops flatness: slowest/fastest = %.2f\n", lo ? hi / lo : 0);
+	printf("ops flatness: slowest/fastest = %.2f (medians of %d rounds)\n", lo ? hi / lo : 0, o.rounds);
 	exec_destroy(ex);
 	return rc;
 }
