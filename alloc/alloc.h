@@ -176,8 +176,8 @@ typedef struct heap_check_report {
 	char detail[256];    /* the context: span, index, values */
 } heap_check_report_t;
 alloc_err_t heap_check(heap_t *h, heap_check_report_t *rep);
-/* heap_check, and *st (when not NULL) holds heap_read_stats as the check read
- * it: a caller that compares the stats too reads them once. */
+/* heap_check, and on ALLOC_OK *st (when not NULL) holds heap_read_stats as
+ * the check read it: a caller that compares the stats too reads them once. */
 alloc_err_t heap_check_stats(heap_t *h, heap_check_report_t *rep, heap_stats_t *st);
 
 #ifdef __cplusplus
