@@ -1014,7 +1014,8 @@ void mspan_assert_valid(heap_t *h, const mspan_t *s, const char *where)
 
 /* ---- entry points ---- */
 
-/* mcheck_collect; *st is left holding the stats the check compared. */
+/* mcheck_collect; *st is left holding the stats the check compared (when
+ * the walk got that far: not after a span map it could not read). */
 static size_t collect(heap_t *h, heap_check_report_t *out, size_t max, heap_stats_t *st)
 {
 	if (!h->check)
@@ -1054,8 +1055,6 @@ static size_t collect(heap_t *h, heap_check_report_t *out, size_t max, heap_stat
 			          "while %lu pages of unswept spans with no marked object were left "
 			          "(Go 1.19 mheap.alloc reclaims npages first)",
 			          (unsigned long)h->grow_unreclaimed_npages, (unsigned long)h->grow_dead_pages);
-	} else {
-		heap_read_stats(h, st);
 	}
 	return k->nviol;
 }

@@ -17,7 +17,7 @@
  * Output: ns per operation for both, and allocfuzz / glibc.
  */
 #define _GNU_SOURCE
-#include "harness/bench_malloc.h"
+#include "harness/bench.h"
 #include "alloc/alloc.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -136,7 +136,7 @@ static double churn_glibc(const uint32_t *sizes, const bench_opts_t *o, void **r
 static int usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: bench malloc [--ops N] [--seed S] [--max-size B] [--batch N] [--live N] [--rounds N]\n"
+	        "usage: allocfuzz bench malloc [--ops N] [--seed S] [--max-size B] [--batch N] [--live N] [--rounds N]\n"
 	        "                    [--only alloc|free]\n"
 	        "  defaults: --ops 2000000 --seed 1 --max-size 512 --batch 65536 --live 4096 --rounds 3\n");
 	return out == stdout ? 0 : 2;

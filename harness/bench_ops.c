@@ -8,6 +8,7 @@
  * process CPU time per op run (ops the executor skipped do not count), the
  * reset and the final full check of each input included.
  */
+#include "harness/bench.h"
 #include "harness/exec.h"
 #include "harness/ops.h"
 
@@ -52,7 +53,7 @@ static uint8_t *gen_program(uint64_t seed, size_t nrec, size_t *len)
 }
 
 static const char help[] =
-	"usage: bench ops [--mode one|twin|sweep] [--seed N] [--ops N] [--rounds R] [--lengths L1,L2,...]\n"
+	"usage: allocfuzz bench ops [--mode one|twin|sweep] [--seed N] [--ops N] [--rounds R] [--lengths L1,L2,...]\n"
 	"Time per op of the executor (CPU, reset and final check included) for programs of\n"
 	"each length (default 10,100,1000,10000 records, at most 16) from a seeded generator,\n"
 	"each length run until about --ops ops (default 200000) ran, in R rounds (default 3,\n"
@@ -134,6 +135,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
 int bench_ops_main(int argc, char **argv)
 {
 	bench_ops_opts_t o;
@@ -141,9 +148,14 @@ int bench_ops_main(int argc, char **argv)
 	if (prc >= 0)
 		return prc;
 	size_t nrec[MAX_LENGTHS], nlen = 0;
-	for (char *tok = strtok(o.lengths, ","); tok && nlen < MAX_LENGTHS; tok = strtok(NULL, ","))
+	for (char *tok = strtok(o.lengths, ","); tok; tok = strtok(NULL, ",")) {
+		if (nlen == MAX_LENGTHS) {
+			fprintf(stderr, "bench ops: at most %d lengths\n", MAX_LENGTHS);
+			return 2;
+		}
 		if ((nrec[nlen] = strtoull(tok, NULL, 0)) != 0)
 			nlen++;
+	}
 	exec_config_t cfg = { .mode = o.mode };
 	exec_t *ex = exec_new(&cfg);
 	if (!ex)
@@ -153,14 +165,15 @@ int bench_ops_main(int argc, char **argv)
 	 * cost what the host's load makes them) moves every length alike. */
 	len_run_t run[MAX_LENGTHS] = {0};
 	double us[MAX_LENGTHS][MAX_ROUNDS];
-	for (int r = 0; r < o.rounds; r++)
+	for (int r = 0; r < o.rounds; r++) {
 		for (size_t i = 0; i < nlen; i++)
 			us[i][r] = run_length(ex, o.seed, nrec[i], o.total / (uint64_t)o.rounds, &run[i]);
+		fprintf(stderr, "bench ops: round %d of %d done\n", r + 1, o.rounds);
+	}
 	double lo = 0, hi = 0;
 	int rc = 0;
 	for (size_t i = 0; i < nlen; i++) {
-		qsort(us[i], (size_t)o.rounds, sizeof us[i][0], cmp_double);
-		double med = us[i][o.rounds / 2];
+		double med = bench_median(us[i], o.rounds);
 		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op%s\n", nrec[i],
 		       (unsigned long long)run[i].progs, (unsigned long long)run[i].ops, run[i].t, med,
 		       run[i].diffs ? " (some runs not clean)" : "");

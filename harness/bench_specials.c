@@ -17,6 +17,7 @@
  * (AF_WHITEBOX): it reads the specials' and legacy tables' record sizes.
  */
 #define AF_WHITEBOX
+#include "harness/bench.h"
 #include "alloc/testing.h"
 #include <stdio.h>
 #include <stdlib.h>

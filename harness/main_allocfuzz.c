@@ -19,14 +19,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "harness/bench_malloc.h"
+#include "harness/bench.h"
 #include "alloc/testing.h"
 #include "oracles/sampling.h"
 
-/* harness/bench_specials.c */
-int bench_specials_main(int argc, char **argv);
-/* harness/bench_ops.c */
-int bench_ops_main(int argc, char **argv);
 
 static const char *const usage_top =
 	"usage: allocfuzz COMMAND [options] ...\n"

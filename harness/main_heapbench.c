@@ -5,6 +5,7 @@
  * touched, not the reservation" has numbers. Usage: heapbench [iterations]
  */
 #include "alloc/alloc.h"
+#include "harness/bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,18 +44,6 @@ static size_t run(heap_t *h, int n, uint64_t seed)
 	return bytes;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Median of n samples (the machine is shared: means are noise). */
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return v[n / 2];
-}
 
 static void bench_reset(const char *name, int n, int iters)
 {
@@ -75,7 +64,7 @@ static void bench_reset(const char *name, int n, int iters)
 		treset[i] = t2 - t1;
 	}
 	printf("%-27s %5d allocs %9zu B  heap_sys %6.2f MiB  run %8.1f us  heap_reset %7.1f us (medians)\n",
-	       name, n, bytes, st.heap_sys / 1048576.0, median(trun, iters), median(treset, iters));
+	       name, n, bytes, st.heap_sys / 1048576.0, bench_median(trun, iters), bench_median(treset, iters));
 	free(trun);
 	free(treset);
 	heap_destroy(h);
@@ -101,7 +90,7 @@ int main(int argc, char **argv)
 			t[i] = now_us() - t0;
 		}
 		printf("heap_new+heap_destroy, cap %5zu MiB, 8 Ps: %7.1f us (median)\n", caps[c] >> 20,
-		       median(t, iters));
+		       bench_median(t, iters));
 		free(t);
 	}
 	bench_reset("reset of an untouched heap", 0, iters);
