@@ -63,6 +63,12 @@ typedef struct heap_config {
 	 * as a fresh heap's: zero, and not needzero. Without it kept pages are
 	 * dirty and needzero (zeroed where reused). */
 	bool log_writes;
+	/* heap_scavenge gives pages back with MADV_FREE (Go's GODEBUG=madvdontneed=0)
+	 * instead of MADV_DONTNEED (Go 1.19's default): the kernel takes them only
+	 * under memory pressure, so memory reused before that costs no page fault.
+	 * Nothing else changes: reused released memory is zeroed in either mode,
+	 * as Go 1.19 zeroes it. */
+	bool madv_free;
 } heap_config_t;
 
 alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out);
@@ -92,6 +98,11 @@ alloc_err_t heap_find_object(heap_t *h, const void *ptr, void **base, size_t *el
 void *heap_zerobase(const heap_t *h);
 /* Returns free pages to the OS (madvise); returns bytes released. */
 size_t heap_scavenge(heap_t *h);
+/* What the last heap_scavenge gave to madvise, in address order: for checkers
+ * (memory a live object holds must never be there). false if the list is
+ * incomplete (no memory for it); *n is then what it holds. */
+typedef struct heap_range { uintptr_t lo, hi; } heap_range_t;
+bool heap_released_ranges(const heap_t *h, const heap_range_t **r, size_t *n);
 
 /* Root slots: HEAP_NROOTS words the collector scans precisely. A word holds
  * 0, a pointer outside the heap (ignored), or a pointer into a live object

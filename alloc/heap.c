@@ -273,32 +273,38 @@ alloc_err_t heap_note_write(heap_t *h, const void *p, size_t n)
 		return ALLOC_OK;
 	if (lo < h->arena_start || hi < lo || hi > h->arena_used)
 		return ALLOC_ERR_NOT_IN_HEAP;
-	struct wrange *last = h->nwlog ? &h->wlog[h->nwlog - 1] : NULL;
+	heap_range_t *last = h->wlog.n ? &h->wlog.r[h->wlog.n - 1] : NULL;
 	if (last && lo <= last->hi && hi >= last->lo) {   /* touches the last one */
 		last->lo = lo < last->lo ? lo : last->lo;
 		last->hi = hi > last->hi ? hi : last->hi;
 		return ALLOC_OK;
 	}
-	if (h->wlog_lost)
-		return ALLOC_OK;
-	if (h->nwlog == h->capwlog) {
-		size_t cap = h->capwlog ? 2 * h->capwlog : 256;
-		struct wrange *w = cap <= WLOG_MAX ? realloc(h->wlog, cap * sizeof *w) : NULL;
-		if (!w) {
-			h->wlog_lost = true;
-			return ALLOC_OK;
-		}
-		h->wlog = w, h->capwlog = cap;
-	}
-	h->wlog[h->nwlog++] = (struct wrange){ lo, hi };
+	if (!h->wlog.lost)
+		ranges_push(&h->wlog, lo, hi, WLOG_MAX);
 	return ALLOC_OK;
+}
+
+bool ranges_push(ranges_t *l, uintptr_t lo, uintptr_t hi, size_t max)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		heap_range_t *r = cap <= max ? realloc(l->r, cap * sizeof *r) : NULL;
+		if (!r) {
+			l->lost = true;
+			return false;
+		}
+		l->r = r, l->cap = cap;
+	}
+	l->r[l->n++] = (heap_range_t){ lo, hi };
+	return true;
 }
 
 void heap_destroy(heap_t *h)
 {
 	if (!h)
 		return;
-	free(h->wlog);
+	free(h->wlog.r);
+	free(h->rlog.r);
 	mcheck_destroy(h);
 	mheap_destroy(h);
 	persistent_destroy(&h->persistent);

@@ -361,6 +361,13 @@ typedef struct fintab {
 #define RESET_KEEP_MAX ((uintptr_t)128 << 20)
 
 /* ---- the heap instance ---- */
+/* A growing list of address ranges (heap.c ranges_push). */
+typedef struct ranges {
+	heap_range_t *r;
+	size_t n, cap;
+	bool lost;
+} ranges_t;
+
 struct heap {
 	heap_config_t cfg;
 	lock_t lock;                 /* the page heap (mheap) lock */
@@ -424,12 +431,14 @@ struct heap {
 	heap_stats_t stats;
 	struct mcheck_scratch *check; /* mcheck.c scratch, lazily allocated */
 	/* cfg.log_writes: what the caller wrote since the last reset, merged
-	 * where ranges touch; wlog_lost: more than WLOG_MAX ranges, so reset
+	 * where ranges touch; lost: more than WLOG_MAX ranges, so reset
 	 * zeroes everything handed out instead (heap.c) */
-	struct wrange { uintptr_t lo, hi; } *wlog;
-	size_t nwlog, capwlog;
-	bool wlog_lost;
+	ranges_t wlog;
+	ranges_t rlog;   /* what the last scavenge madvised (heap_released_ranges) */
 };
+
+/* heap.c: appends [lo, hi); false (and lost set) past max ranges or without memory. */
+bool ranges_push(ranges_t *l, uintptr_t lo, uintptr_t hi, size_t max);
 
 /* ---- cross-file prototypes, by defining file ---- */
 
@@ -437,7 +446,7 @@ struct heap {
 void *sys_reserve(size_t n, size_t align);  /* PROT_NONE, aligned; NULL on failure */
 bool sys_map(void *v, size_t n);            /* commit reserved memory read/write */
 void sys_fault(void *v, size_t n);          /* back to PROT_NONE (contents kept) */
-void sys_unused(void *v, size_t n);         /* MADV_DONTNEED: pages read back as zero */
+void sys_unused(void *v, size_t n, bool lazy); /* MADV_DONTNEED (read back as zero) or, lazy, MADV_FREE */
 void *sys_alloc(size_t n);                  /* fresh zeroed read/write mapping, or NULL */
 void sys_free(void *v, size_t n);
 void sys_zero(void *v, size_t n);           /* memset small ranges, MADV_DONTNEED big ones */

@@ -46,9 +46,13 @@ void sys_fault(void *v, size_t n)
 	mprotect(v, n, PROT_NONE);
 }
 
-void sys_unused(void *v, size_t n)
+/* lazy: MADV_FREE, and MADV_DONTNEED where the kernel refuses it (before
+ * Linux 4.5), as Go's sysUnused does. The caller assumes nothing of the
+ * contents either way. */
+void sys_unused(void *v, size_t n, bool lazy)
 {
-	madvise(v, n, MADV_DONTNEED);
+	if (!lazy || madvise(v, n, MADV_FREE) != 0)
+		madvise(v, n, MADV_DONTNEED);
 }
 
 void *sys_alloc(size_t n)

@@ -10,7 +10,10 @@
 // freeing coalesces with both neighbours, found through the span map, so no
 // two free runs ever touch. Each run remembers whether its memory may be
 // dirty (needzero) and how many of its pages went back to the OS
-// (npreleased, by scavenging).
+// (npreleased, by scavenging). Scavenging madvises whole free runs, with
+// MADV_DONTNEED (the default; they read zero after it) or MADV_FREE
+// (cfg.madv_free; they may keep their contents), and logs them
+// (heap_released_ranges); either way a run keeps its needzero, as in Go.
 //
 // Stats kept exact under h->lock:
 //   heap_sys      == bytes committed == arena_used - arena_start
@@ -433,6 +436,14 @@ void mheap_free(heap_t *h, mspan_t *s)
 
 /* ---- scavenging ---- */
 
+/* Gives [lo, hi) to the OS and logs it: what the log names is what went to
+ * madvise, so a checker of the log checks the call. */
+static void release_locked(heap_t *h, uintptr_t lo, uintptr_t hi)
+{
+	sys_unused((void *)lo, hi - lo, h->cfg.madv_free);
+	ranges_push(&h->rlog, lo, hi, SIZE_MAX);
+}
+
 static uint64_t scavenge_list_locked(heap_t *h, mspan_list_t *l)
 {
 	assert_locked(h, &h->lock);
@@ -441,20 +452,22 @@ static uint64_t scavenge_list_locked(heap_t *h, mspan_list_t *l)
 		if (s->npreleased == s->npages)
 			continue;
 		released += (uint64_t)(s->npages - s->npreleased) << PAGE_SHIFT;
-		sys_unused((void *)s->startaddr, span_bytes(s));
+		release_locked(h, s->startaddr, span_end(s));
+		/* needzero stays: with MADV_FREE the pages may keep their contents,
+		 * and Go 1.19 zeroes reused scavenged memory in either mode (its
+		 * allocNeedsZero does not look at scavenging) */
 		s->npreleased = s->npages;
-		s->needzero = 0;   /* dropped pages read back as zero */
 	}
 	return released;
 }
 
-static int wrange_cmp(const void *a, const void *b)
+static int range_cmp(const void *a, const void *b)
 {
-	const struct wrange *x = a, *y = b;
+	const heap_range_t *x = a, *y = b;
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-/* log_writes: released pages read zero, so the writes logged inside them
+/* log_writes, MADV_DONTNEED: released pages read zero, so the writes logged inside them
  * need no zeroing at reset (which would fault the pages in again). A range
  * only partly inside a released run is kept. Called after every free run was
  * released. The log is sorted in place (its order does not matter to reset):
@@ -462,9 +475,9 @@ static int wrange_cmp(const void *a, const void *b)
  * page faults at every scavenge. */
 static void scavenge_forget_writes_locked(heap_t *h)
 {
-	struct wrange *w = h->wlog;
-	size_t n = h->nwlog;
-	qsort(w, n, sizeof *w, wrange_cmp);
+	heap_range_t *w = h->wlog.r;
+	size_t n = h->wlog.n;
+	qsort(w, n, sizeof *w, range_cmp);
 	for (int k = 1; k <= FREE_LIST_PAGES; k++)
 		for (mspan_t *s = (k < FREE_LIST_PAGES ? &h->free[k] : &h->freelarge)->first; s; s = s->next) {
 			size_t lo = 0, hi = n;   /* the first range starting at or above the run */
@@ -483,18 +496,22 @@ static void scavenge_forget_writes_locked(heap_t *h)
 	for (size_t i = 0; i < n; i++)
 		if (w[i].hi)
 			w[kept++] = w[i];
-	h->nwlog = kept;
+	h->wlog.n = kept;
 }
 
 size_t mheap_scavenge_all(heap_t *h)
 {
 	lock_acquire(&h->lock);
 	uint64_t released = 0;
+	h->rlog.n = 0;
+	h->rlog.lost = false;
 	for (int n = 1; n < FREE_LIST_PAGES; n++)
 		released += scavenge_list_locked(h, &h->free[n]);
 	released += scavenge_list_locked(h, &h->freelarge);
 	h->stats.heap_released += released;
-	if (released && h->nwlog)
+	if (h->rlog.n > 1)
+		qsort(h->rlog.r, h->rlog.n, sizeof *h->rlog.r, range_cmp);
+	if (released && h->wlog.n && !h->cfg.madv_free)
 		scavenge_forget_writes_locked(h);
 	lock_release(&h->lock);
 	return (size_t)released;
@@ -503,6 +520,13 @@ size_t mheap_scavenge_all(heap_t *h)
 size_t heap_scavenge(heap_t *h)
 {
 	return mheap_scavenge_all(h);
+}
+
+bool heap_released_ranges(const heap_t *h, const heap_range_t **r, size_t *n)
+{
+	*r = h->rlog.r;
+	*n = h->rlog.n;
+	return !h->rlog.lost;
 }
 
 /* ---- lifetime ---- */
@@ -537,14 +561,15 @@ bool mheap_init(heap_t *h)
  * a fresh heap's. Without a complete log, everything handed out is zeroed. */
 static void mheap_zero_writes(heap_t *h, uintptr_t dirty_end)
 {
-	if (h->wlog_lost) {
+	if (h->wlog.lost) {
 		UNPOISON((void *)h->arena_start, dirty_end - h->arena_start);
 		memset((void *)h->arena_start, 0, dirty_end - h->arena_start);
 	} else {
-		for (size_t i = 0; i < h->nwlog; i++) {
-			UNPOISON((void *)h->wlog[i].lo, h->wlog[i].hi - h->wlog[i].lo);
-			memset((void *)h->wlog[i].lo, 0, h->wlog[i].hi - h->wlog[i].lo);
-			POISON((void *)h->wlog[i].lo, h->wlog[i].hi - h->wlog[i].lo);
+		for (size_t i = 0; i < h->wlog.n; i++) {
+			heap_range_t w = h->wlog.r[i];
+			UNPOISON((void *)w.lo, w.hi - w.lo);
+			memset((void *)w.lo, 0, w.hi - w.lo);
+			POISON((void *)w.lo, w.hi - w.lo);
 		}
 	}
 	h->arena_dirty = h->arena_start;
@@ -581,7 +606,7 @@ void mheap_reset(heap_t *h)
 			h->arena_dirty = dirty_end;
 		/* All of it free again. Above dirty_end nothing was handed out
 		 * since it was poisoned (by mheap_grow or an earlier reset). */
-		if (h->wlog_lost)
+		if (h->wlog.lost)
 			POISON((void *)h->arena_start, dirty_end - h->arena_start);
 		else
 			mheap_reset_poison(h, dirty_end);
@@ -607,8 +632,8 @@ void mheap_reset(heap_t *h)
 		h->stats.other_sys -= sizeof(heaparena_t);
 	}
 	mheap_lists_init(h);
-	h->nwlog = 0;
-	h->wlog_lost = false;
+	h->wlog.n = h->rlog.n = 0;
+	h->wlog.lost = h->rlog.lost = false;
 	h->arena_used = h->arena_hwm = h->arena_start;
 	h->stats.heap_sys = h->stats.heap_inuse = h->stats.heap_idle = h->stats.heap_released = 0;
 }

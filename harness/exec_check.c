@@ -285,6 +285,39 @@ AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l)
 		}
 }
 
+/* After heap_scavenge: nothing it gave to madvise holds a byte of a live
+ * block. With MADV_DONTNEED a live block there would read zero at the next
+ * content check; with MADV_FREE (the executor's heaps) it keeps its bytes
+ * until the kernel needs the memory, so this is where it shows. */
+AF_NO_COVERAGE void check_released(exec_t *ex, lane_t *l)
+{
+	const heap_range_t *r;
+	size_t n;
+	heap_released_ranges(l->h, &r, &n);   /* an incomplete list is still checked */
+	char tmp[24];
+	for (size_t i = 0; i < ex->nlive && n; i++) {
+		int32_t mid = ex->p2m[ex->live[i]];
+		const model_obj_t *o = mobj(ex, mid);
+		if (o->state != MODEL_LIVE)
+			continue;
+		uintptr_t lo = l->addr[mid] - o->boff, hi = lo + o->elemsize;
+		size_t a = 0, b = n;   /* the first range ending above lo */
+		while (a < b) {
+			size_t m = (a + b) / 2;
+			if (r[m].hi <= lo)
+				a = m + 1;
+			else
+				b = m;
+		}
+		if (a < n && r[a].lo < hi) {
+			differ(ex, l, "scavenge gave [%#lx, %#lx) back to the OS, which holds live %s "
+			       "[%#lx, %#lx)", rel(l, r[a].lo), rel(l, r[a].hi), mname(ex, mid, tmp),
+			       rel(l, lo), rel(l, hi));
+			return;
+		}
+	}
+}
+
 /* P p's tiny block and offset against the model's (Go's rule for keeping the
  * new block or the old, its drop at a GC). Run after each tiny alloc on its P
  * and after each GC on every P, so that a wrong decision is named at the op

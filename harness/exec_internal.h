@@ -185,6 +185,7 @@ enum walk { W_ZERO_FILL, W_PATTERN, W_ZERO };
 size_t walk(heap_t *h, uint8_t *p, int32_t id, size_t from, size_t size, enum walk w);
 bool check_found(exec_t *ex, lane_t *l, int32_t mid);
 void check_objects(exec_t *ex, lane_t *l);
+void check_released(exec_t *ex, lane_t *l);
 void note_fresh(lane_t *l, uintptr_t lo, uintptr_t hi);
 void check_tiny(exec_t *ex, lane_t *l, int p);
 void observe(exec_t *ex, lane_t *l);

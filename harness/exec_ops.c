@@ -363,8 +363,10 @@ void exec_op(exec_t *ex, const op_t *op)
 		ex->last_err = ALLOC_OK;
 		break;
 	case OP_SCAVENGE:
-		FOR_LANES(ex, l)
+		FOR_LANES(ex, l) {
 			heap_scavenge(l->h);
+			check_released(ex, l);
+		}
 		ex->last_err = ALLOC_OK;
 		break;
 	case OP_EXPECT_FINALIZED:

@@ -27,7 +27,8 @@
  * freed. An alloc returns pages the model had free (or uncommitted under
  * the cap), zeroed unless needzero; NOMEM only when no run of N pages could
  * exist even after growing to the cap. Cookies at both ends of each span
- * prove spans do not share memory.
+ * prove spans do not share memory. A scavenge madvises (MADV_FREE: reusing
+ * the pages costs no fault) only pages the model has free.
  * White-box (AF_WHITEBOX): it drives the page heap directly.
  */
 #define AF_WHITEBOX
@@ -387,6 +388,25 @@ static void op_scavenge(void)
 	if (after.released_pages != after.free_pages)
 		fail("after scavenge %zu of %zu free pages are released",
 		     after.released_pages, after.free_pages);
+	/* What went to madvise: whole committed pages the model has free. With
+	 * MADV_FREE an in-use span there keeps its cookies, so this is where a
+	 * scavenge that gives one back shows. */
+	const heap_range_t *r;
+	size_t n;
+	heap_released_ranges(m.h, &r, &n);
+	for (size_t j = 0; j < n; j++) {
+		uintptr_t lo = r[j].lo - m.h->arena_start, hi = r[j].hi - m.h->arena_start;
+		if (r[j].lo < m.h->arena_start || lo % PAGE_SIZE || hi % PAGE_SIZE || hi <= lo ||
+		    hi / PAGE_SIZE > m.committed)
+			fail("scavenge gave [%#lx, %#lx) to madvise: not whole committed pages",
+			     (unsigned long)lo, (unsigned long)hi);
+		int k = byaddr_lower(lo / PAGE_SIZE);
+		const live_t *below = k > 0 ? &m.byaddr[k - 1] : NULL;
+		if ((below && below->first + below->npages > lo / PAGE_SIZE) ||
+		    (k < m.nlive && m.byaddr[k].first < hi / PAGE_SIZE))
+			fail("scavenge gave pages %zu..%zu back to the OS, which hold an in-use span",
+			     (size_t)(lo / PAGE_SIZE), (size_t)(hi / PAGE_SIZE - 1));
+	}
 }
 
 static heap_t *heap_for(uint8_t sel)
@@ -398,7 +418,8 @@ static heap_t *heap_for(uint8_t sel)
 		 * missing-needzero finding must not depend on earlier inputs).
 		 * Huge pages stay on (Go's sysHugePage): off, the bench corpus ran
 		 * 7% faster in the fuzz build but its slowest input 23% slower. */
-		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1, .log_writes = true };
+		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1, .log_writes = true,
+		                      .madv_free = true };
 		if (heap_new(&cfg, &heaps[i]) != ALLOC_OK) {
 			fprintf(stderr, "fuzz_pageheap: heap_new(cap %zu) failed\n", heap_caps[i]);
 			abort();

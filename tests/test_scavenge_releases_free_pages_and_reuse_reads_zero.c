@@ -1,7 +1,10 @@
-/* heap_scavenge returns every free page to the OS exactly once (the pages
- * leave memory, heap_released counts them), merging keeps the count exact,
- * and memory reused after scavenging reads as zero although it was written
- * before it was freed. */
+/* heap_scavenge returns every free page to the OS exactly once (with
+ * MADV_DONTNEED the pages leave memory; heap_released counts them), merging
+ * keeps the count exact, heap_released_ranges names exactly the free runs it
+ * madvised, and memory reused after scavenging reads as zero although it was
+ * written before it was freed: the runs stay needzero, so the allocator
+ * zeroes them, with MADV_DONTNEED (pages dropped) and MADV_FREE
+ * (cfg.madv_free: they may keep their contents) alike. */
 #include "tests/t.h"
 #include "tests/heapwalk.h"
 #include <sys/mman.h>
@@ -36,9 +39,24 @@ static int all_zero(uintptr_t p, size_t n)
 	return 1;
 }
 
-int main(void)
+/* The ranges the last scavenge madvised are exactly [lo[i], hi[i]). */
+static void check_released(heap_t *h, size_t n, const uintptr_t *lo, const uintptr_t *hi)
 {
-	heap_t *h = t_heap(0, HEAP_SWEEP_EAGER);
+	const heap_range_t *r;
+	size_t got;
+	CHECK(heap_released_ranges(h, &r, &got));
+	CHECK_EQ(got, n);
+	for (size_t i = 0; i < n && i < got; i++) {
+		CHECK_EQ(r[i].lo, lo[i]);
+		CHECK_EQ(r[i].hi, hi[i]);
+	}
+}
+
+static void run(bool madv_free)
+{
+	heap_config_t cfg = { .sweep = HEAP_SWEEP_EAGER, .madv_free = madv_free };
+	heap_t *h = NULL;
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
 	walk_t w;
 
 	/* a | b | c | rest: a and c are freed, b keeps them apart */
@@ -58,16 +76,23 @@ int main(void)
 	size_t rel = heap_scavenge(h);
 	CHECK_EQ(rel, idle);
 	CHECK_EQ(h->stats.heap_released, idle);
-	CHECK_EQ(resident_os_pages(astart, PG(10)), 0);
-	CHECK_EQ(resident_os_pages(cstart, PG(12)), 0);
+	uintptr_t top = h->arena_start + PG(HEAP_GROW_PAGES);
+	check_released(h, 2, (uintptr_t[]){ astart, cstart }, (uintptr_t[]){ astart + PG(10), top });
+	if (!madv_free) {   /* MADV_FREE leaves them until the kernel needs memory */
+		CHECK_EQ(resident_os_pages(astart, PG(10)), 0);
+		CHECK_EQ(resident_os_pages(cstart, PG(12)), 0);
+	}
 	CHECK_EQ(heapwalk_ok(h, &w), 2);
 	for (int i = 0; i < w.n; i++)
 		if (w.runs[i].state == MSPAN_FREE) {
 			CHECK_EQ(w.runs[i].npreleased, w.runs[i].npages);
-			CHECK_EQ(w.runs[i].needzero, 0);  /* dropped pages read back as zero */
+			/* both were written: reused, they are zeroed (Go's needzero),
+			 * dropped by MADV_DONTNEED or not */
+			CHECK_EQ(w.runs[i].needzero, 1);
 		}
 	CHECK_EQ(heap_scavenge(h), 0);            /* nothing new to release */
 	CHECK_EQ(h->stats.heap_released, idle);
+	check_released(h, 0, NULL, NULL);
 
 	/* Reuse a's pages: they were written, freed and scavenged: zero. The
 	 * run was fully released, so its tail stays counted as released. */
@@ -95,7 +120,9 @@ int main(void)
 		}
 	CHECK_EQ(heap_scavenge(h), PG(5));
 	CHECK_EQ(h->stats.heap_released, h->stats.heap_idle);
-	CHECK_EQ(resident_os_pages(dstart, PG(5)), 0);
+	check_released(h, 1, (uintptr_t[]){ dstart }, (uintptr_t[]){ top });  /* the merged run, whole */
+	if (!madv_free)
+		CHECK_EQ(resident_os_pages(dstart, PG(5)), 0);
 	mspan_t *d2 = t_large(h, 5);
 	REQUIRE(d2);
 	CHECK(all_zero(d2->startaddr, PG(5)));
@@ -112,5 +139,11 @@ int main(void)
 	CHECK(all_zero(d3->startaddr, PG(5)));
 	CHECK_EQ(heapwalk_ok(h, &w), 2);
 	heap_destroy(h);
+}
+
+int main(void)
+{
+	run(false);
+	run(true);
 	return T_DONE();
 }
