@@ -168,6 +168,7 @@ void heapbits_set_type(heap_t *h, uintptr_t p, size_t size, size_t ptrwords)
 		uintptr_t split = ptrend < p ? p : ptrend > stop ? stop : ptrend;
 		bits_fill(a->ptrbits, (p - base) / PTR_SIZE, (split - base) / PTR_SIZE, true);
 		bits_fill(a->ptrbits, (split - base) / PTR_SIZE, (stop - base) / PTR_SIZE, false);
+		arena_note_bits(a, (stop - base) / PTR_SIZE);
 		p = stop;
 	}
 }

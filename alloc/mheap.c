@@ -621,13 +621,11 @@ void mheap_reset(heap_t *h)
 		heaparena_t *a = h->arenas[i];
 		uintptr_t base = h->arena_start + (i << ARENA_SHIFT);
 		uintptr_t uend = h->arena_used < base + ARENA_BYTES ? h->arena_used : base + ARENA_BYTES;
-		uintptr_t dend = h->arena_hwm < base + ARENA_BYTES ? h->arena_hwm : base + ARENA_BYTES;
 		sys_zero(a->spans, ((uend - base) >> PAGE_SHIFT) * sizeof(mspan_t *));
-		if (dend > base) {
-			size_t nbits = (dend - base) / PTR_SIZE;   /* one bit per word */
-			sys_zero(a->ptrbits, nbits / 8);
-			sys_zero(a->specialbits, nbits / 8);
-		}
+		size_t nwords = (a->bits_end + 63) / 64;
+		sys_zero(a->ptrbits, nwords * sizeof a->ptrbits[0]);
+		sys_zero(a->specialbits, nwords * sizeof a->specialbits[0]);
+		a->bits_end = 0;
 		h->arenas[i] = NULL;
 		h->stats.other_sys -= sizeof(heaparena_t);
 	}

@@ -102,9 +102,10 @@ static bool specialbit_get(heap_t *h, uintptr_t base)
 static void specialbit_put(heap_t *h, uintptr_t base, bool on)
 {
 	uint64_t m, *w = specialbit_word(h, base, &m);
-	if (on)
+	if (on) {
 		*w |= m;
-	else
+		arena_note_bits(mheap_arena_of(h, base), (base & (ARENA_BYTES - 1)) / PTR_SIZE + 1);
+	} else
 		*w &= ~m;
 }
 

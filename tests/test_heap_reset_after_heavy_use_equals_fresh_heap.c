@@ -157,14 +157,17 @@ static void scenario(heap_config_t cfg)
 	REQUIRE(heap_new(&cfg, &fresh) == ALLOC_OK);
 	check_like_fresh(h, fresh);
 	/* The metadata mappings survive for reuse, cleared: no span, no
-	 * pointer bit anywhere the last run wrote. */
+	 * pointer or special bit anywhere the last run wrote (reset clears the
+	 * bitmaps only below the highest bit set, bits_end). */
 	CHECK(h->arena_maps[0] == a0 && h->arena_maps[1] == a1);
 	int dirty = 0;
 	for (uintptr_t i = 0; i < PAGES_PER_ARENA; i++)
 		dirty += a0->spans[i] != NULL || a1->spans[i] != NULL;
 	for (size_t i = 0; i < sizeof a0->ptrbits / 8; i++)
-		dirty += a0->ptrbits[i] != 0 || a1->ptrbits[i] != 0;
+		dirty += a0->ptrbits[i] != 0 || a1->ptrbits[i] != 0 ||
+		         a0->specialbits[i] != 0 || a1->specialbits[i] != 0;
 	CHECK_EQ(dirty, 0);
+	CHECK_EQ(a0->bits_end + a1->bits_end, 0);
 
 	/* Every page the last run used is zero again or known dirty: taken as
 	 * one span straight from the page heap, it reads zero (a run past
@@ -208,8 +211,30 @@ static void scenario(heap_config_t cfg)
 	heap_destroy(h);
 }
 
+/* The special bit alone: a finalizer on a noscan object above every scan
+ * object, so only the special bit raises the bitmaps' bits_end there. */
+static void special_bit_alone(void)
+{
+	heap_config_t cfg = { .specials = HEAP_SPECIALS_LEGACY };
+	heap_t *h = NULL;
+	void *scan = NULL, *noscan = NULL;
+	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
+	REQUIRE(heap_alloc(h, 0, 64, 8, 1, &scan) == ALLOC_OK);
+	REQUIRE(heap_alloc(h, 0, 3 * PAGE_SIZE, 0, 1, &noscan) == ALLOC_OK);
+	REQUIRE((uintptr_t)noscan > (uintptr_t)scan + 64);
+	CHECK_EQ(heap_setfinalizer(h, noscan, 3 * PAGE_SIZE, 0, 0x1000), ALLOC_OK);
+	heaparena_t *a = h->arenas[0];
+	heap_reset(h);
+	size_t set = 0;
+	for (size_t i = 0; i < sizeof a->specialbits / 8; i++)
+		set += a->specialbits[i] != 0;
+	CHECK_EQ(set, 0);
+	heap_destroy(h);
+}
+
 int main(void)
 {
+	special_bit_alone();
 	heap_config_t cfg = {0};
 	cfg.nprocs = 2;
 	scenario(cfg);
