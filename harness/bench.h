@@ -9,6 +9,8 @@ int bench_malloc_main(int argc, char **argv);
 int bench_specials_main(int argc, char **argv);
 /* harness/bench_ops.c: the executor's time per op by program length. */
 int bench_ops_main(int argc, char **argv);
+/* harness/bench_pages.c: what writing a page again costs after madvise. */
+int bench_pages_main(int argc, char **argv);
 /* The median of v[0..n) (n > 0); sorts v. */
 double bench_median(double *v, int n);
 #endif

@@ -6,7 +6,7 @@
  *   allocfuzz run [options] FILE...    exit 0: all held; 1: a difference; 2: input error
  *   allocfuzz asm [options] FILE       text -> binary
  *   allocfuzz disasm [options] FILE    binary -> text
- *   allocfuzz bench exec|malloc|specials|ops ...
+ *   allocfuzz bench exec|malloc|specials|ops|pages ...
  */
 #include "harness/exec.h"
 #include "harness/ops.h"
@@ -31,7 +31,7 @@ static const char *const usage_top =
 	"  run FILE...      run op programs (.ops text or binary) on the heap and the model\n"
 	"  asm FILE         convert a text program to the binary form\n"
 	"  disasm FILE      convert a binary program to text (objects h0, h1, ...)\n"
-	"  bench KIND ...   benchmarks: exec (executor execs/s), malloc, specials, ops\n"
+	"  bench KIND ...   benchmarks: exec (executor execs/s), malloc, specials, ops, pages\n"
 	"\n"
 	"'allocfuzz COMMAND --help' describes each. The op language: harness/OPS.md.\n";
 
@@ -557,7 +557,8 @@ static int cmd_bench(int argc, char **argv)
 		"  exec       the executor's execs/s on a corpus (allocfuzz bench exec --help)\n"
 		"  malloc     the allocator's fast paths (allocfuzz bench malloc --help)\n"
 		"  specials   span specials vs the legacy design (allocfuzz bench specials --help)\n"
-		"  ops        the executor's time per op by program length (allocfuzz bench ops --help)\n";
+		"  ops        the executor's time per op by program length (allocfuzz bench ops --help)\n"
+		"  pages      what writing a page again costs after madvise (allocfuzz bench pages --help)\n";
 	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
 		fputs(help, argc < 1 ? stderr : stdout);
 		return argc < 1 ? 2 : 0;
@@ -570,6 +571,8 @@ static int cmd_bench(int argc, char **argv)
 		return bench_specials_main(argc, argv);
 	if (!strcmp(argv[0], "ops"))
 		return bench_ops_main(argc, argv);
+	if (!strcmp(argv[0], "pages"))
+		return bench_pages_main(argc, argv);
 	return usage_error("bench", "unknown benchmark '%s'", argv[0]);
 }
 
