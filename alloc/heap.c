@@ -284,7 +284,8 @@ alloc_err_t heap_note_write(heap_t *h, const void *p, size_t n)
 	return ALLOC_OK;
 }
 
-bool ranges_push(ranges_t *l, uintptr_t lo, uintptr_t hi, size_t max)
+/* Bookkeeping for reset and the checkers: no edge features (see arena_note_bits). */
+AF_NO_COVERAGE bool ranges_push(ranges_t *l, uintptr_t lo, uintptr_t hi, size_t max)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 256;

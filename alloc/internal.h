@@ -290,15 +290,8 @@ typedef struct heaparena {
 	uintptr_t bits_end;
 } heaparena_t;
 
-/* The bitmaps of a were written below bit end: raises a->bits_end. Ps set
- * heap bits without a lock, hence the CAS (one relaxed load when not above). */
-static inline void arena_note_bits(heaparena_t *a, uintptr_t end)
-{
-	uintptr_t cur = __atomic_load_n(&a->bits_end, __ATOMIC_RELAXED);
-	while (end > cur && !__atomic_compare_exchange_n(&a->bits_end, &cur, end, true,
-	                                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-	}
-}
+/* mbitmap.c: the bitmaps of a were written below bit end: raises a->bits_end. */
+void arena_note_bits(heaparena_t *a, uintptr_t end);
 
 /* ---- mcentral: mcentral.c ---- */
 /* Spans of one span class not cached by any P. Go 1.19's partial/full span

@@ -150,6 +150,17 @@ static void bits_fill(uint64_t *b, uintptr_t from, uintptr_t to, bool val)
 	}
 }
 
+/* Ps set heap bits without a lock, hence the CAS (one relaxed load when not
+ * above). Bookkeeping that guides nothing: how often the mark rises depends
+ * on the heap, and as edge-count features it would only grow the corpus. */
+AF_NO_COVERAGE void arena_note_bits(heaparena_t *a, uintptr_t end)
+{
+	uintptr_t cur = __atomic_load_n(&a->bits_end, __ATOMIC_RELAXED);
+	while (end > cur && !__atomic_compare_exchange_n(&a->bits_end, &cur, end, true,
+	                                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+	}
+}
+
 /*
  * Marks the first ptrwords words of [p, p+size) as pointer slots and the
  * rest as scalars. A large object may cross arenas, so the range is cut at
