@@ -99,8 +99,9 @@ void *heap_zerobase(const heap_t *h);
 /* Returns free pages to the OS (madvise); returns bytes released. */
 size_t heap_scavenge(heap_t *h);
 /* What the last heap_scavenge gave to madvise, in address order: for checkers
- * (memory a live object holds must never be there). false if the list is
- * incomplete (no memory for it); *n is then what it holds. */
+ * (memory a live object holds must never be there), read while no other
+ * thread scavenges. false if the list is incomplete (no memory for it); *n
+ * is then what it holds. */
 typedef struct heap_range { uintptr_t lo, hi; } heap_range_t;
 bool heap_released_ranges(const heap_t *h, const heap_range_t **r, size_t *n);
 
