@@ -13,4 +13,7 @@ int bench_ops_main(int argc, char **argv);
 int bench_pages_main(int argc, char **argv);
 /* The median of v[0..n) (n > 0); sorts v. */
 double bench_median(double *v, int n);
+/* CPU time of the process, seconds: a loaded machine inflates every run
+ * alike, so runs compared in one process stay comparable. */
+double bench_cpu_s(void);
 #endif

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-static double cpu_s(void)
+double bench_cpu_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -118,9 +118,9 @@ static double run_length(exec_t *ex, uint64_t seed, size_t nrec, uint64_t budget
 	while (exec_ops_run(ex) - ops0 < budget || n < 1) {
 		size_t len;
 		uint8_t *d = gen_program(seed + r->progs + n, nrec, &len);
-		double t0 = cpu_s();
+		double t0 = bench_cpu_s();
 		r->diffs += exec_run_binary(ex, d, len, NULL) != EXEC_OK;
-		t += cpu_s() - t0;
+		t += bench_cpu_s() - t0;
 		free(d);
 		n++;
 	}

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
 static const char help[] =
 	"usage: allocfuzz bench pages [--mib N] [--rounds R]\n"
@@ -27,24 +26,17 @@ static const char help[] =
 #define HUGE_BYTES ((size_t)2 << 20)
 #define MAX_ROUNDS 15
 
-static double cpu_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* us per 4 KiB page, median of rounds, to release [p, p+n) as adv (-1: keep)
  * and write it all again. */
 static double rewrite_cost(uint8_t *p, size_t n, int adv, int rounds)
 {
 	double v[MAX_ROUNDS];
 	for (int r = 0; r < rounds; r++) {
-		double t0 = cpu_now();
+		double t0 = bench_cpu_s();
 		if (adv >= 0)
 			madvise(p, n, adv);
 		memset(p, r + 1, n);
-		v[r] = (cpu_now() - t0) * 1e6 / (double)(n / 4096);
+		v[r] = (bench_cpu_s() - t0) * 1e6 / (double)(n / 4096);
 	}
 	return bench_median(v, rounds);
 }

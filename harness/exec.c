@@ -57,9 +57,9 @@ static bool lane_open(exec_t *ex, lane_t *l, heap_sweep_mode_t sw, heap_specials
 		.specials = sp, .profrate = ex->cfg.profrate, .seed = 1,
 		.throw_hook = throw_hook, .throw_ctx = ex,
 		.log_writes = true,   /* every write is the executor's: a reset heap is a fresh one */
-		/* pages a scavenge gave back cost no fault when reused (fuzz_sweep:
-		 * a fifth of its time was such faults); check_released proves that
-		 * no live block was among them */
+		/* pages a scavenge gave back cost no page fault when reused (a VM
+		 * still charges an exit per page: allocfuzz bench pages);
+		 * check_released proves that no live block was among them */
 		.madv_free = true,
 	};
 	alloc_err_t e = heap_new(&l->hcfg, &l->h);

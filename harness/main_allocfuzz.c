@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "harness/bench.h"
 #include "alloc/testing.h"
@@ -453,15 +452,6 @@ static void collect(const opts_t *o, const char *path)
 	inputs[ninputs++] = (input_t){ d, n, is_text(o, path, d, n), strdup(path) };
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	/* CPU time of the process: a loaded machine inflates every run alike
-	 * (as ci/bench measures), so runs with and without a check compare */
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The collected inputs parsed, text ones as programs; a text input that is
  * not a valid program runs as bytes. */
 static program_t *parse_inputs(void)
@@ -482,14 +472,14 @@ static uint64_t bench_exec_loop(exec_t *ex, double secs)
 {
 	program_t *progs = parse_inputs();
 	uint64_t execs = 0, diffs = 0, ops0 = exec_ops_run(ex);
-	double t0 = now_s(), t;
+	double t0 = bench_cpu_s(), t;
 	do {
 		for (size_t i = 0; i < ninputs; i++, execs++) {
 			exec_status_t st = inputs[i].text ? exec_run_program(ex, &progs[i], NULL)
 			                                  : exec_run_binary(ex, inputs[i].d, inputs[i].n, NULL);
 			diffs += st != EXEC_OK;
 		}
-		t = now_s() - t0;
+		t = bench_cpu_s() - t0;
 	} while (t < secs);
 	uint64_t ops = exec_ops_run(ex) - ops0;
 	printf("bench exec: %zu inputs, %llu execs in %.2f s: %.0f execs/s, %.0f ops/s (%llu runs not clean)\n",
