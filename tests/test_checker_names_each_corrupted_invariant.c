@@ -275,6 +275,12 @@ static void allocator_cases(void)
 	HEAP_CASE("list_link", central[uncached->spanclass], uncached->list->n++);
 	HEAP_CASE("list_link", large, h->large.last = NULL);
 	SPAN_CASE("list_link", uncached, uncached->list = (mspan_list_t *)&h->emptyspan);
+	/* empty heads no span claims, the first and last of the checker's
+	 * numbering (busy_lists: list 0 and list 665, in the last, partial word) */
+	REQUIRE(!h->free[0].n && !h->central[NUM_SPAN_CLASSES - 1].full[1].n);
+	HEAP_CASE("list_link", free[0], h->free[0].n = 1);
+	HEAP_CASE("list_link", central[NUM_SPAN_CLASSES - 1],
+		  h->central[NUM_SPAN_CLASSES - 1].full[1].last = uncached);
 	SPAN_CASE("free_list", top, top->cachedby = 0);
 	SPAN_CASE("free_list", top, top->list = &h->free[top->npages + 1]);
 	SPAN_CASE("large_list", large, large->cachedby = 1);
@@ -287,6 +293,10 @@ static void allocator_cases(void)
 	SPAN_CASE("mcache", cached, cached->cachedby = 1);
 	HEAP_CASE("mcache", mcaches[1]->alloc[cached->spanclass],
 		  h->mcaches[1]->alloc[cached->spanclass] = uncached);
+	/* the last slot (busy_slots' last, partial word) */
+	REQUIRE(h->mcaches[1]->alloc[NUM_SPAN_CLASSES - 1] == &h->emptyspan);
+	HEAP_CASE("mcache", mcaches[1]->alloc[NUM_SPAN_CLASSES - 1],
+		  h->mcaches[1]->alloc[NUM_SPAN_CLASSES - 1] = uncached);
 	HEAP_CASE("mcache_tiny", mcaches[0]->tinyoffset, h->mcaches[0]->tinyoffset = TINY_SIZE + 1);
 	HEAP_CASE("mcache_tiny", mcaches[0]->tiny, h->mcaches[0]->tiny += TINY_SIZE);
 	HEAP_CASE("emptyspan", emptyspan.nelems, h->emptyspan.nelems = 1);
