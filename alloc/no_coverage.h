@@ -14,7 +14,9 @@
 /* AF_NO_SANITIZE: a scan of the heap's own fixed-size tables (list heads,
  * mcache slots) at indexes their sizes fix: ASan and UBSan can find nothing
  * there, and their checks on every load cost more than the scan. Only for
- * functions that read no pointer they were handed by the heap. */
+ * scans of a structure the caller has already read through an instrumented
+ * access (a freed or wild one is reported there), and that follow no pointer
+ * they find. */
 #if defined(__clang__)
 #define AF_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
 #else
