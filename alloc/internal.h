@@ -134,14 +134,7 @@ void heap_throw(heap_t *h, const char *fmt, ...)
 	} while (0)
 
 /* ---- ASan: the heap poisons its own free memory ---- */
-#if defined(__SANITIZE_ADDRESS__)
-#define AF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AF_ASAN 1
-#endif
-#endif
-#ifdef AF_ASAN
+#ifdef AF_ASAN   /* no_coverage.h */
 #include <sanitizer/asan_interface.h>
 #define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))

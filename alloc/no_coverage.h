@@ -11,6 +11,15 @@
 #define AF_NO_COVERAGE
 #endif
 
+/* AF_ASAN: built with AddressSanitizer (gcc's macro or clang's feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define AF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AF_ASAN 1
+#endif
+#endif
+
 /* AF_NO_SANITIZE: a scan of the heap's own fixed-size tables (list heads,
  * mcache slots) at indexes their sizes fix: ASan and UBSan can find nothing
  * there, and their checks on every load cost more than the scan. Only for
