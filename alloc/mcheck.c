@@ -317,22 +317,24 @@ static unsigned popcount_bits(const uint64_t *b, uintptr_t n)
 
 /* The alloc cache: the window from freeindex to the end of its 64-slot
  * word, cut at nelems, offers no allocated slot, and (exact) every free
- * one. freeindex <= nelems. */
+ * one. freeindex <= nelems. The window lies in one allocbits word, so the
+ * check is a few word operations; a bad slot is the lowest bit of bad. */
 static void span_cache_valid(checker_t *k, const mspan_t *s, bool exact)
 {
 	uintptr_t fi = s->freeindex, w = 64 - fi % 64, n = s->nelems;
 	if (fi + w > n)
 		w = n - fi;
-	if (spanclass_sizeclass(s->spanclass) == 0)
-		w = 0;   /* a large span never allocates through its cache */
-	for (uintptr_t i = 0; i < w; i++) {
-		bool offered = (s->alloccache >> i) & 1, allocated = bit_get(s->allocbits, fi + i);
-		if ((offered && allocated) || (exact && !offered && !allocated)) {
-			violation(k, "alloccache", "span %#lx freeindex %lu alloccache %#llx: slot %lu allocbit %d",
-				  ADDR(s->startaddr), ADDR(fi), (unsigned long long)s->alloccache, ADDR(fi + i),
-				  allocated);
-			return;
-		}
+	/* a large span never allocates through its cache */
+	if (w == 0 || spanclass_sizeclass(s->spanclass) == 0 || fi >= MAX_OBJS_PER_SPAN)
+		return;
+	uint64_t mask = w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
+	uint64_t allocated = (s->allocbits[fi / 64] >> (fi % 64)) & mask, offered = s->alloccache & mask;
+	uint64_t bad = (offered & allocated) | (exact ? ~offered & ~allocated & mask : 0);
+	if (bad) {
+		uintptr_t i = (uintptr_t)__builtin_ctzll(bad);
+		violation(k, "alloccache", "span %#lx freeindex %lu alloccache %#llx: slot %lu allocbit %d",
+			  ADDR(s->startaddr), ADDR(fi), (unsigned long long)s->alloccache, ADDR(fi + i),
+			  (int)((allocated >> i) & 1));
 	}
 }
 
