@@ -20,12 +20,14 @@
 #endif
 #endif
 
-/* AF_NO_SANITIZE: a scan of the heap's own fixed-size tables (list heads,
- * mcache slots) at indexes their sizes fix: ASan and UBSan can find nothing
- * there, and their checks on every load cost more than the scan. Only for
- * scans of a structure the caller has already read through an instrumented
- * access (a freed or wild one is reported there), and that follow no pointer
- * they find. */
+/* AF_NO_SANITIZE: loops whose sanitizer checks on every load cost more than
+ * the loop and can find nothing the caller does not check otherwise. Two
+ * uses: scans of the heap's own fixed-size tables (list heads, mcache slots)
+ * at indexes their sizes fix, of a structure the caller has already read
+ * through an instrumented access (a freed or wild one is reported there),
+ * following no pointer they find (mcheck.c); and the executor's word loops
+ * over object memory, whose whole range asan_check_range hands to ASan
+ * first (exec_check.c). */
 #if defined(__clang__)
 #define AF_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
 #else

@@ -124,8 +124,9 @@ AF_NO_COVERAGE AF_NO_SANITIZE static void touch_for_write(uint8_t *p, size_t lo,
  * (AF_NO_SANITIZE: a check and a pointer-overflow test per 8 bytes were most
  * of their time in the fuzz preset). What they read and write, [p+lo, p+hi),
  * is checked here once, by reading its first poisoned byte, if any, through
- * an instrumented access: ASan reports it as the loop's own access would
- * have been (a block the heap left poisoned under a live object). */
+ * an instrumented access: ASan reports that byte where the loop would have
+ * (as a one-byte read, also for the loops that write), e.g. a block the
+ * heap left poisoned under a live object. */
 static inline void asan_check_range(const uint8_t *p, size_t lo, size_t hi)
 {
 #ifdef AF_ASAN
