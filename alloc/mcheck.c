@@ -528,39 +528,26 @@ static void check_list(checker_t *k, int i, const mspan_list_t *l)
 			  i, n, l->n, k->claims[i], (void *)l->last, (void *)prev);
 }
 
-/* The head of list number i. */
-static const mspan_list_t *list_at(const heap_t *h, int i)
-{
-	if (i < FREE_LIST_PAGES)
-		return &h->free[i];
-	if (i == L_FREELARGE)
-		return &h->freelarge;
-	if (i == L_LARGE)
-		return &h->large;
-	const mcentral_t *c = &h->central[(i - L_CENTRAL) / 4];
-	int j = (i - L_CENTRAL) % 4;
-	return j < 2 ? &c->partial[j] : &c->full[j - 2];
-}
+/* A list check_list must walk: its number and head. */
+typedef struct { int i; const mspan_list_t *l; } busy_list_t;
 
-#define BUSY_WORDS ((L_COUNT + 63) / 64)
-
-/* The lists check_list must walk: those with a member, a count or a claim.
+/* The lists with a member, a count or a claim, in number order; how many.
  * Every other head must be all zero, which check_list would find, and most
  * of the 666 are at every check point. This reads only the heap's own heads
  * at indexes the array sizes fix, so the sanitizers have nothing to find
  * here, and their checks on its ~2,000 loads were most of a check point's
  * cost in the fuzz preset: it is built without them (and without coverage:
  * it guides nothing). */
-AF_NO_COVERAGE AF_NO_SANITIZE static void busy_lists(const heap_t *h, const uint32_t *claims,
-                                                     uint64_t busy[BUSY_WORDS])
+AF_NO_COVERAGE AF_NO_SANITIZE static int busy_lists(const heap_t *h, const uint32_t *claims,
+                                                    busy_list_t out[L_COUNT])
 {
-	uint64_t word = 0;   /* gathered in a register: an OR into busy[] per list is a store chain */
-	int i = 0;
-#define PUT(l) \
+	int i = 0, n = 0;
+#define PUT(head) \
 	do { \
-		word |= (uint64_t)(((uintptr_t)(l).first | (uintptr_t)(l).last | (l).n | claims[i]) != 0) << (i % 64); \
-		if (++i % 64 == 0) \
-			busy[i / 64 - 1] = word, word = 0; \
+		const mspan_list_t *l_ = &(head); \
+		if (l_->first || l_->last || l_->n || claims[i]) \
+			out[n++] = (busy_list_t){ i, l_ }; \
+		i++; \
 	} while (0)
 	for (int j = 0; j < FREE_LIST_PAGES; j++)
 		PUT(h->free[j]);
@@ -573,37 +560,31 @@ AF_NO_COVERAGE AF_NO_SANITIZE static void busy_lists(const heap_t *h, const uint
 		PUT(h->central[c].full[1]);
 	}
 #undef PUT
-	if (i % 64)
-		busy[i / 64] = word;
+	return n;
 }
 
 /* Every list in its number's order, walked in place. */
 static void check_lists(checker_t *k)
 {
-	uint64_t busy[BUSY_WORDS] = { 0 };
-	busy_lists(k->h, k->claims, busy);
-	for (int w = 0; w < BUSY_WORDS; w++)
-		for (uint64_t b = busy[w]; b; b &= b - 1) {
-			int i = w * 64 + __builtin_ctzll(b);
-			check_list(k, i, list_at(k->h, i));
-		}
+	busy_list_t busy[L_COUNT];
+	int n = busy_lists(k->h, k->claims, busy);
+	for (int j = 0; j < n; j++)
+		check_list(k, busy[j].i, busy[j].l);
 }
 
 /* ---- mcaches ---- */
 
-#define SLOT_WORDS ((NUM_SPAN_CLASSES + 63) / 64)
-
-/* The slots of c holding a span (neither NULL nor the placeholder e), for
- * check_mcaches to look at; as busy_lists, a scan of a fixed-size table. */
-AF_NO_COVERAGE AF_NO_SANITIZE static void busy_slots(const mcache_t *c, const mspan_t *e,
-                                                     uint64_t busy[SLOT_WORDS])
+/* The classes whose slot in c holds a span (neither NULL nor the
+ * placeholder e), ascending; how many. As busy_lists, a scan of a
+ * fixed-size table. */
+AF_NO_COVERAGE AF_NO_SANITIZE static int busy_slots(const mcache_t *c, const mspan_t *e,
+                                                    int out[NUM_SPAN_CLASSES])
 {
-	for (int w = 0; w < SLOT_WORDS; w++) {
-		uint64_t word = 0;
-		for (int i = w * 64; i < NUM_SPAN_CLASSES && i < (w + 1) * 64; i++)
-			word |= (uint64_t)(c->alloc[i] != NULL && c->alloc[i] != e) << (i % 64);
-		busy[w] = word;
-	}
+	int n = 0;
+	for (int i = 0; i < NUM_SPAN_CLASSES; i++)
+		if (c->alloc[i] != NULL && c->alloc[i] != e)
+			out[n++] = i;
+	return n;
 }
 
 static void check_mcaches(checker_t *k)
@@ -620,19 +601,17 @@ static void check_mcaches(checker_t *k)
 			continue;
 		}
 		uintptr_t tiny = c->tiny;   /* an instrumented read of the mcache first */
-		uint64_t busy[SLOT_WORDS] = { 0 };
-		busy_slots(c, e, busy);
-		for (int w = 0, bad = 0; w < SLOT_WORDS && !bad; w++)
-			for (uint64_t b = busy[w]; b && !bad; b &= b - 1) {
-				int i = w * 64 + __builtin_ctzll(b);
-				mspan_t *s = c->alloc[i];
-				if (!known_span(k, s) || s->cachedby != p || s->spanclass != i ||
-				    s->state != MSPAN_INUSE || s->large) {
-					violation(k, "mcache", "P %d alloc[%d] = %p %s", p, i, (void *)s,
-						  known_span(k, s) ? "is not owned by it" : "is not a span");
-					bad = 1;
-				}
+		int busy[NUM_SPAN_CLASSES], nbusy = busy_slots(c, e, busy);
+		for (int j = 0; j < nbusy; j++) {
+			int i = busy[j];
+			mspan_t *s = c->alloc[i];
+			if (!known_span(k, s) || s->cachedby != p || s->spanclass != i ||
+			    s->state != MSPAN_INUSE || s->large) {
+				violation(k, "mcache", "P %d alloc[%d] = %p %s", p, i, (void *)s,
+					  known_span(k, s) ? "is not owned by it" : "is not a span");
+				break;
 			}
+		}
 		if (tiny == 0)
 			continue;
 		mspan_t *s = map_at(h, c->tiny);

@@ -276,7 +276,7 @@ static void allocator_cases(void)
 	HEAP_CASE("list_link", large, h->large.last = NULL);
 	SPAN_CASE("list_link", uncached, uncached->list = (mspan_list_t *)&h->emptyspan);
 	/* empty heads no span claims, the first and last of the checker's
-	 * numbering (busy_lists: list 0 and list 665, in the last, partial word) */
+	 * numbering (list 0 and list 665: the ends of busy_lists' scan) */
 	REQUIRE(!h->free[0].n && !h->central[NUM_SPAN_CLASSES - 1].full[1].n);
 	HEAP_CASE("list_link", free[0], h->free[0].n = 1);
 	HEAP_CASE("list_link", central[NUM_SPAN_CLASSES - 1],
@@ -293,7 +293,7 @@ static void allocator_cases(void)
 	SPAN_CASE("mcache", cached, cached->cachedby = 1);
 	HEAP_CASE("mcache", mcaches[1]->alloc[cached->spanclass],
 		  h->mcaches[1]->alloc[cached->spanclass] = uncached);
-	/* the last slot (busy_slots' last, partial word) */
+	/* the last slot busy_slots scans */
 	REQUIRE(h->mcaches[1]->alloc[NUM_SPAN_CLASSES - 1] == &h->emptyspan);
 	HEAP_CASE("mcache", mcaches[1]->alloc[NUM_SPAN_CLASSES - 1],
 		  h->mcaches[1]->alloc[NUM_SPAN_CLASSES - 1] = uncached);
