@@ -69,6 +69,15 @@ typedef struct heap_config {
 	 * Nothing else changes: reused released memory is zeroed in either mode,
 	 * as Go 1.19 zeroes it. */
 	bool madv_free;
+	/* heap_scavenge keeps the pages: it zeroes in place what the caller
+	 * wrote inside the runs it releases (the write log), so they read zero
+	 * as after MADV_DONTNEED, and does all else as ever (npreleased,
+	 * heap_released, heap_released_ranges). For a fuzzer's heaps: the run
+	 * does not depend on memory pressure as with MADV_FREE, and a VM's
+	 * exit per page written again after madvise (allocfuzz bench pages) is
+	 * not paid. Needs log_writes, excludes madv_free (else BADCONFIG);
+	 * where the write log is lost a range goes to MADV_DONTNEED. */
+	bool scavenge_in_place;
 } heap_config_t;
 
 alloc_err_t heap_new(const heap_config_t *cfg, heap_t **out);

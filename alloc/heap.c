@@ -158,6 +158,8 @@ static alloc_err_t config_normalize(const heap_config_t *in, heap_config_t *out)
 		return ALLOC_ERR_BADCONFIG;
 	if (out->profrate < 0)
 		return ALLOC_ERR_BADCONFIG;
+	if (out->scavenge_in_place && (!out->log_writes || out->madv_free))
+		return ALLOC_ERR_BADCONFIG;
 	return ALLOC_OK;
 }
 

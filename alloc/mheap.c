@@ -12,8 +12,10 @@
 // dirty (needzero) and how many of its pages went back to the OS
 // (npreleased, by scavenging). Scavenging madvises whole free runs, with
 // MADV_DONTNEED (the default; they read zero after it) or MADV_FREE
-// (cfg.madv_free; they may keep their contents), and logs them
-// (heap_released_ranges); either way a run keeps its needzero, as in Go.
+// (cfg.madv_free; they may keep their contents), or keeps them and zeroes
+// what was written there (cfg.scavenge_in_place: they read as after
+// MADV_DONTNEED), and logs them (heap_released_ranges); either way a run
+// keeps its needzero, as in Go.
 //
 // Stats kept exact under h->lock:
 //   heap_sys      == bytes committed == arena_used - arena_start
@@ -450,11 +452,16 @@ void mheap_free(heap_t *h, mspan_t *s)
 /* ---- scavenging ---- */
 
 /* Gives [lo, hi) to the OS and logs it: what the log names is what went to
- * madvise, so a checker of the log checks the call. */
+ * madvise, so a checker of the log checks the call. In place (cfg), the
+ * pages stay and scavenge_writes_locked zeroes what was written in them;
+ * a range it cannot know of (either log lost) goes to MADV_DONTNEED. */
 static void release_locked(heap_t *h, uintptr_t lo, uintptr_t hi)
 {
-	sys_unused((void *)lo, hi - lo, h->cfg.madv_free);
-	ranges_push(&h->rlog, lo, hi, SIZE_MAX);
+	bool logged = ranges_push(&h->rlog, lo, hi, SIZE_MAX);
+	if (!h->cfg.scavenge_in_place)
+		sys_unused((void *)lo, hi - lo, h->cfg.madv_free);
+	else if (!logged || h->wlog.lost)
+		sys_unused((void *)lo, hi - lo, false);
 }
 
 static uint64_t scavenge_list_locked(heap_t *h, mspan_list_t *l)
@@ -480,35 +487,40 @@ static int range_cmp(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-/* log_writes, MADV_DONTNEED: released pages read zero, so the writes logged inside them
- * need no zeroing at reset (which would fault the pages in again). A range
- * only partly inside a released run is kept. Called after every free run was
- * released. The log is sorted in place (its order does not matter to reset):
- * no allocation, which under ASan cost a fresh quarantined block and its
- * page faults at every scavenge. */
-static void scavenge_forget_writes_locked(heap_t *h)
+/* The write log against the ranges just released (rlog, sorted). Released
+ * pages read zero now (MADV_DONTNEED), or, in place, are zeroed here where
+ * the caller wrote them (free runs: poisoned, as reset zeroes them); either
+ * way a write wholly inside one is forgotten, so reset does not zero it
+ * again (which would fault the pages back in). Built without coverage: its
+ * compares are addresses. */
+static AF_NO_COVERAGE void scavenge_writes_locked(heap_t *h)
 {
-	heap_range_t *w = h->wlog.r;
-	size_t n = h->wlog.n;
-	qsort(w, n, sizeof *w, range_cmp);
-	for (int k = 1; k <= FREE_LIST_PAGES; k++)
-		for (mspan_t *s = (k < FREE_LIST_PAGES ? &h->free[k] : &h->freelarge)->first; s; s = s->next) {
-			size_t lo = 0, hi = n;   /* the first range starting at or above the run */
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (w[mid].lo < s->startaddr)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			for (size_t i = lo; i < n && w[i].lo < span_end(s); i++)
-				if (w[i].hi <= span_end(s))
-					w[i].hi = 0;   /* inside: forgotten below */
+	const heap_range_t *r = h->rlog.r;
+	size_t nr = h->rlog.n, kept = 0;
+	bool zero = h->cfg.scavenge_in_place;
+	for (size_t i = 0; i < h->wlog.n; i++) {
+		heap_range_t w = h->wlog.r[i];
+		size_t a = 0, b = nr;   /* the first released range ending above w.lo */
+		while (a < b) {
+			size_t m = (a + b) / 2;
+			if (r[m].hi <= w.lo)
+				a = m + 1;
+			else
+				b = m;
 		}
-	size_t kept = 0;
-	for (size_t i = 0; i < n; i++)
-		if (w[i].hi)
-			w[kept++] = w[i];
+		bool inside = false;
+		for (; a < nr && r[a].lo < w.hi; a++) {
+			uintptr_t lo = w.lo > r[a].lo ? w.lo : r[a].lo, hi = w.hi < r[a].hi ? w.hi : r[a].hi;
+			if (zero) {
+				UNPOISON((void *)lo, hi - lo);
+				memset((void *)lo, 0, hi - lo);
+				POISON((void *)lo, hi - lo);
+			}
+			inside |= lo == w.lo && hi == w.hi;
+		}
+		if (!inside)
+			h->wlog.r[kept++] = w;
+	}
 	h->wlog.n = kept;
 }
 
@@ -524,8 +536,8 @@ size_t mheap_scavenge_all(heap_t *h)
 	h->stats.heap_released += released;
 	if (h->rlog.n > 1)
 		qsort(h->rlog.r, h->rlog.n, sizeof *h->rlog.r, range_cmp);
-	if (released && h->wlog.n && !h->cfg.madv_free)
-		scavenge_forget_writes_locked(h);
+	if (released && h->wlog.n && !h->wlog.lost && !h->cfg.madv_free)
+		scavenge_writes_locked(h);
 	lock_release(&h->lock);
 	return (size_t)released;
 }

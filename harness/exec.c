@@ -57,10 +57,11 @@ static bool lane_open(exec_t *ex, lane_t *l, heap_sweep_mode_t sw, heap_specials
 		.specials = sp, .profrate = ex->cfg.profrate, .seed = 1,
 		.throw_hook = throw_hook, .throw_ctx = ex,
 		.log_writes = true,   /* every write is the executor's: a reset heap is a fresh one */
-		/* pages a scavenge gave back cost no page fault when reused (a VM
-		 * still charges an exit per page: allocfuzz bench pages);
-		 * check_released proves that no live block was among them */
-		.madv_free = true,
+		/* a scavenge keeps the pages and zeroes what was written there, as
+		 * MADV_DONTNEED would read: no page fault, and no VM exit per page
+		 * when reused (allocfuzz bench pages), and check_released proves
+		 * that no live block was among them */
+		.scavenge_in_place = true,
 	};
 	alloc_err_t e = heap_new(&l->hcfg, &l->h);
 	if (e != ALLOC_OK) {

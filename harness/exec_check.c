@@ -310,10 +310,10 @@ AF_NO_COVERAGE void check_objects(exec_t *ex, lane_t *l)
 		}
 }
 
-/* After heap_scavenge: nothing it gave to madvise holds a byte of a live
- * block. With MADV_DONTNEED a live block there would read zero at the next
- * content check; with MADV_FREE (the executor's heaps) it keeps its bytes
- * until the kernel needs the memory, so this is where it shows. */
+/* After heap_scavenge: nothing it released holds a byte of a live block.
+ * Released pages read zero (MADV_DONTNEED, or zeroed in place: the
+ * executor's heaps), so the next content check would see a live block
+ * there too; this names the release. */
 AF_NO_COVERAGE void check_released(exec_t *ex, lane_t *l)
 {
 	const heap_range_t *r;

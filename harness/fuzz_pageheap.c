@@ -27,8 +27,9 @@
  * freed. An alloc returns pages the model had free (or uncommitted under
  * the cap), zeroed unless needzero; NOMEM only when no run of N pages could
  * exist even after growing to the cap. Cookies at both ends of each span
- * prove spans do not share memory. A scavenge madvises (MADV_FREE: reusing
- * the pages costs no fault) only pages the model has free.
+ * prove spans do not share memory. A scavenge releases (in place: the
+ * cookies written there are zeroed, the pages kept) only pages the model
+ * has free.
  * White-box (AF_WHITEBOX): it drives the page heap directly.
  */
 #define AF_WHITEBOX
@@ -389,9 +390,9 @@ static void op_scavenge(void)
 	if (after.released_pages != after.free_pages)
 		fail("after scavenge %zu of %zu free pages are released",
 		     after.released_pages, after.free_pages);
-	/* What went to madvise: whole committed pages the model has free. With
-	 * MADV_FREE an in-use span there keeps its cookies, so this is where a
-	 * scavenge that gives one back shows. */
+	/* What scavenge released: whole committed pages the model has free. An
+	 * in-use span released in place would lose its cookies (zeroed), and
+	 * this names the release itself. */
 	const heap_range_t *r;
 	size_t n;
 	heap_released_ranges(m.h, &r, &n);
@@ -399,7 +400,7 @@ static void op_scavenge(void)
 		uintptr_t lo = r[j].lo - m.h->arena_start, hi = r[j].hi - m.h->arena_start;
 		if (r[j].lo < m.h->arena_start || lo % PAGE_SIZE || hi % PAGE_SIZE || hi <= lo ||
 		    hi / PAGE_SIZE > m.committed)
-			fail("scavenge gave [%#lx, %#lx) to madvise: not whole committed pages",
+			fail("scavenge released [%#lx, %#lx): not whole committed pages",
 			     (unsigned long)lo, (unsigned long)hi);
 		int k = byaddr_lower(lo / PAGE_SIZE);
 		const live_t *below = k > 0 ? &m.byaddr[k - 1] : NULL;
@@ -420,7 +421,7 @@ static heap_t *heap_for(uint8_t sel)
 		 * Huge pages stay on (Go's sysHugePage): off, the bench corpus ran
 		 * 7% faster in the fuzz build but its slowest input 23% slower. */
 		heap_config_t cfg = { .cap_bytes = heap_caps[i], .nprocs = 1, .log_writes = true,
-		                      .madv_free = true };
+		                      .scavenge_in_place = true };
 		if (heap_new(&cfg, &heaps[i]) != ALLOC_OK) {
 			fprintf(stderr, "fuzz_pageheap: heap_new(cap %zu) failed\n", heap_caps[i]);
 			abort();

@@ -1,10 +1,13 @@
 /* heap_scavenge returns every free page to the OS exactly once (with
  * MADV_DONTNEED the pages leave memory; heap_released counts them), merging
  * keeps the count exact, heap_released_ranges names exactly the free runs it
- * madvised, and memory reused after scavenging reads as zero although it was
+ * released, and memory reused after scavenging reads as zero although it was
  * written before it was freed: the runs stay needzero, so the allocator
- * zeroes them, with MADV_DONTNEED (pages dropped) and MADV_FREE
- * (cfg.madv_free: they may keep their contents) alike. */
+ * zeroes them, with MADV_DONTNEED (pages dropped), MADV_FREE (cfg.madv_free:
+ * they may keep their contents) and in place (cfg.scavenge_in_place: the
+ * pages stay, and read zero right after the scavenge, as MADV_DONTNEED's do,
+ * where a write the caller logged is zeroed up to the released run's edge
+ * and not beyond) alike. */
 #include "tests/t.h"
 #include "tests/heapwalk.h"
 #include <sys/mman.h>
@@ -24,19 +27,40 @@ static size_t resident_os_pages(uintptr_t p, size_t n)
 	return res;
 }
 
-static void fill(mspan_t *s, unsigned char c)
+enum mode { DONTNEED, MADV_FREE_MODE, IN_PLACE };
+
+static void fill(heap_t *h, mspan_t *s, unsigned char c)
 {
 	UNPOISON((void *)s->startaddr, PG(s->npages));
 	memset((void *)s->startaddr, c, PG(s->npages));
+	CHECK_EQ(heap_note_write(h, (void *)s->startaddr, PG(s->npages)), ALLOC_OK);
+}
+
+static int all_byte(uintptr_t p, size_t n, unsigned char c)
+{
+	UNPOISON((void *)p, n);
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char *)p)[i] != c)
+			return 0;
+	return 1;
+}
+
+/* After a scavenge: the released pages [p, p+n) left memory or, in place,
+ * stayed and read zero. */
+static void check_gone(enum mode m, uintptr_t p, size_t n)
+{
+	if (m == DONTNEED)
+		CHECK_EQ(resident_os_pages(p, n), 0);
+	if (m == IN_PLACE) {
+		CHECK_EQ(resident_os_pages(p, n), n / (size_t)sysconf(_SC_PAGESIZE));
+		CHECK(all_byte(p, n, 0));
+		POISON((void *)p, n);   /* free memory, as the heap keeps it */
+	}
 }
 
 static int all_zero(uintptr_t p, size_t n)
 {
-	UNPOISON((void *)p, n);
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char *)p)[i])
-			return 0;
-	return 1;
+	return all_byte(p, n, 0);
 }
 
 /* The ranges the last scavenge madvised are exactly [lo[i], hi[i]). */
@@ -52,9 +76,10 @@ static void check_released(heap_t *h, size_t n, const uintptr_t *lo, const uintp
 	}
 }
 
-static void run(bool madv_free)
+static void run(enum mode m)
 {
-	heap_config_t cfg = { .sweep = HEAP_SWEEP_EAGER, .madv_free = madv_free };
+	heap_config_t cfg = { .sweep = HEAP_SWEEP_EAGER, .log_writes = true,
+	                      .madv_free = m == MADV_FREE_MODE, .scavenge_in_place = m == IN_PLACE };
 	heap_t *h = NULL;
 	REQUIRE(heap_new(&cfg, &h) == ALLOC_OK);
 	walk_t w;
@@ -62,8 +87,9 @@ static void run(bool madv_free)
 	/* a | b | c | rest: a and c are freed, b keeps them apart */
 	mspan_t *a = t_large(h, 10), *b = t_large(h, 6), *c = t_large(h, 12);
 	REQUIRE(a && b && c);
-	fill(a, 0xa5);
-	fill(c, 0x5a);
+	fill(h, a, 0xa5);
+	fill(h, b, 0xb6);
+	fill(h, c, 0x5a);   /* a and b: one logged range, half of it released below */
 	uintptr_t astart = a->startaddr, cstart = c->startaddr;
 	CHECK_EQ(resident_os_pages(astart, PG(10)), PG(10) / (size_t)sysconf(_SC_PAGESIZE));
 	t_free(h, a);
@@ -78,10 +104,9 @@ static void run(bool madv_free)
 	CHECK_EQ(h->stats.heap_released, idle);
 	uintptr_t top = h->arena_start + PG(HEAP_GROW_PAGES);
 	check_released(h, 2, (uintptr_t[]){ astart, cstart }, (uintptr_t[]){ astart + PG(10), top });
-	if (!madv_free) {   /* MADV_FREE leaves them until the kernel needs memory */
-		CHECK_EQ(resident_os_pages(astart, PG(10)), 0);
-		CHECK_EQ(resident_os_pages(cstart, PG(12)), 0);
-	}
+	check_gone(m, astart, PG(10));   /* MADV_FREE leaves them until the kernel needs memory */
+	check_gone(m, cstart, PG(12));
+	CHECK(all_byte(b->startaddr, PG(6), 0xb6));   /* in use: kept, whatever the mode */
 	CHECK_EQ(heapwalk_ok(h, &w), 2);
 	for (int i = 0; i < w.n; i++)
 		if (w.runs[i].state == MSPAN_FREE) {
@@ -107,7 +132,7 @@ static void run(bool madv_free)
 	 * only the released pages, and scavenging releases exactly the rest. */
 	mspan_t *d = t_large(h, 5);   /* the front of the top run: c's old place */
 	REQUIRE(d);
-	fill(d, 0x11);
+	fill(h, d, 0x11);
 	uint64_t released = h->stats.heap_released;
 	uintptr_t dstart = d->startaddr;
 	t_free(h, d);
@@ -121,8 +146,7 @@ static void run(bool madv_free)
 	CHECK_EQ(heap_scavenge(h), PG(5));
 	CHECK_EQ(h->stats.heap_released, h->stats.heap_idle);
 	check_released(h, 1, (uintptr_t[]){ dstart }, (uintptr_t[]){ top });  /* the merged run, whole */
-	if (!madv_free)
-		CHECK_EQ(resident_os_pages(dstart, PG(5)), 0);
+	check_gone(m, dstart, PG(5));
 	mspan_t *d2 = t_large(h, 5);
 	REQUIRE(d2);
 	CHECK(all_zero(d2->startaddr, PG(5)));
@@ -130,7 +154,7 @@ static void run(bool madv_free)
 
 	/* Memory that was never released but is reused is zeroed too: by
 	 * needzero, the allocator's business above the page heap. */
-	fill(d2, 0x77);
+	fill(h, d2, 0x77);
 	uintptr_t d2start = d2->startaddr;
 	t_free(h, d2);
 	mspan_t *d3 = t_large(h, 5);
@@ -138,12 +162,23 @@ static void run(bool madv_free)
 	CHECK_EQ(d3->startaddr, d2start);
 	CHECK(all_zero(d3->startaddr, PG(5)));
 	CHECK_EQ(heapwalk_ok(h, &w), 2);
+
+	/* Reset: what the log still names (b, d2) is zeroed, and the heap is a
+	 * fresh one's, every byte it handed out zero. */
+	heap_reset(h);
+	CHECK(all_zero(astart, (size_t)(top - astart)));
 	heap_destroy(h);
 }
 
 int main(void)
 {
-	run(false);
-	run(true);
+	run(DONTNEED);
+	run(MADV_FREE_MODE);
+	run(IN_PLACE);
+	heap_t *h = NULL;   /* in place needs the write log, and is not MADV_FREE */
+	CHECK_EQ(heap_new(&(heap_config_t){ .scavenge_in_place = true }, &h), ALLOC_ERR_BADCONFIG);
+	CHECK_EQ(heap_new(&(heap_config_t){ .scavenge_in_place = true, .log_writes = true,
+	                                    .madv_free = true }, &h), ALLOC_ERR_BADCONFIG);
+	CHECK(h == NULL);
 	return T_DONE();
 }
