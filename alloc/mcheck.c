@@ -137,12 +137,22 @@ typedef struct checker {
 	heap_stats_t *st;   /* check_stats reads the heap's stats into it */
 } checker_t;
 
+/* Pointer -> index, open addressing: which records the walk met, for
+ * lookups of pointers the heap holds (a record is dereferenced only if it
+ * is there). Built once per check in time linear in the records. */
+typedef struct {
+	const void **key;
+	uint32_t *val;
+	size_t cap;   /* a power of two, at least twice the entries */
+} ptrmap_t;
+
 /* Scratch kept across checks (sized by the largest heap seen). */
 struct mcheck_scratch {
 	mspan_t **spans;        /* spans of the map, in address order */
-	mspan_t **byptr;        /* the same, sorted by record pointer (lookups) */
+	ptrmap_t spanset;       /* the same, for known_span */
 	size_t nspans, cap;
-	bucket_t **buckets;     /* profile buckets, sorted by address */
+	bucket_t **buckets;     /* profile buckets, in list order */
+	ptrmap_t bucketmap;     /* bucket -> its index in buckets */
 	uint64_t *bucket_live;  /* profile specials per bucket */
 	size_t nbuckets;
 	uintptr_t *legacy;      /* legacy mode: object bases named by a record, sorted */
@@ -178,16 +188,60 @@ static mspan_t *map_at(const heap_t *h, uintptr_t p)
 	return a ? a->spans[(p & (ARENA_BYTES - 1)) >> PAGE_SHIFT] : NULL;
 }
 
-static int ptr_cmp(const void *a, const void *b)
+static AF_NO_COVERAGE size_t ptrmap_slot(const ptrmap_t *m, const void *p)
 {
-	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
-	return x < y ? -1 : x > y;
+	size_t i = (size_t)(((uint64_t)(uintptr_t)p >> 3) * 0x9E3779B97F4A7C15ull >> 32) & (m->cap - 1);
+	while (m->key[i] && m->key[i] != p)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* Empties m with room for n entries; false if out of memory. */
+static bool ptrmap_reset(ptrmap_t *m, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > m->cap) {
+		free(m->key);
+		free(m->val);
+		m->key = malloc(cap * sizeof *m->key);
+		m->val = malloc(cap * sizeof *m->val);
+		m->cap = m->key && m->val ? cap : 0;
+		if (!m->cap)
+			return false;
+	}
+	memset(m->key, 0, m->cap * sizeof *m->key);
+	return true;
+}
+
+/* The first index given for p stays (a record listed twice is one record). */
+static void ptrmap_put(ptrmap_t *m, const void *p, uint32_t v)
+{
+	size_t i = ptrmap_slot(m, p);
+	if (!m->key[i])
+		m->key[i] = p, m->val[i] = v;
+}
+
+/* p's index, or -1. */
+static int64_t ptrmap_get(const ptrmap_t *m, const void *p)
+{
+	if (!p || !m->cap)
+		return -1;
+	size_t i = ptrmap_slot(m, p);
+	return m->key[i] ? (int64_t)m->val[i] : -1;
+}
+
+static void ptrmap_free(ptrmap_t *m)
+{
+	free(m->key);
+	free(m->val);
 }
 
 /* Is s a span record of the map? Anything else is not dereferenced. */
 static bool known_span(const checker_t *k, const mspan_t *s)
 {
-	return s && k->sc->nspans && bsearch(&s, k->sc->byptr, k->sc->nspans, sizeof s, ptr_cmp) != NULL;
+	return k->sc->nspans && ptrmap_get(&k->sc->spanset, s) >= 0;
 }
 
 /* The list number of l, or -1 if l is none of the heap's lists. */
@@ -212,6 +266,26 @@ static int list_index(const heap_t *h, const mspan_list_t *l)
 		}
 	}
 	return -1;
+}
+
+/* The first page of [lo, hi) whose span map entry is not want, or hi: one
+ * arena lookup per arena, not per page (a large span has thousands).
+ * Built without coverage: its compares are a loop bound and a pointer. */
+static AF_NO_COVERAGE uintptr_t first_page_not(const heap_t *h, uintptr_t lo, uintptr_t hi,
+                                               const mspan_t *want)
+{
+	for (uintptr_t p = lo; p < hi;) {
+		heaparena_t *a = mheap_arena_of(h, p);
+		if (!a)
+			return p;
+		uintptr_t aend = (p & ~(uintptr_t)(ARENA_BYTES - 1)) + ARENA_BYTES;
+		aend = aend < hi ? aend : hi;
+		mspan_t *const *e = &a->spans[(p & (ARENA_BYTES - 1)) >> PAGE_SHIFT];
+		for (; p < aend; p += PAGE_SIZE, e++)
+			if (*e != want)
+				return p;
+	}
+	return hi;
 }
 
 /* Walks [arena_start, arena_used) span by span: the spans must tile it. */
@@ -249,12 +323,10 @@ static void check_span_map(checker_t *k)
 		}
 		if (sc->nspans == sc->cap) {
 			size_t cap = sc->cap ? 2 * sc->cap : 256;
-			mspan_t **a = realloc(sc->spans, cap * sizeof *a), **b = realloc(sc->byptr, cap * sizeof *b);
+			mspan_t **a = realloc(sc->spans, cap * sizeof *a);
 			if (a)
 				sc->spans = a;
-			if (b)
-				sc->byptr = b;
-			if (!a || !b) {
+			if (!a) {
 				violation(k, "committed_range", "checker out of memory");
 				return;
 			}
@@ -262,13 +334,11 @@ static void check_span_map(checker_t *k)
 		}
 		sc->spans[sc->nspans++] = s;
 		uintptr_t end = p + s->npages * PAGE_SIZE;
+		uintptr_t q;
 		if (s->state == MSPAN_INUSE) {
-			for (uintptr_t q = p + PAGE_SIZE; q < end; q += PAGE_SIZE)
-				if (map_at(h, q) != s) {
-					violation(k, "spanmap_inuse", "span %#lx+%lu: page %#lx maps to %p",
-						  ADDR(p), ADDR(s->npages), ADDR(q), (void *)map_at(h, q));
-					break;
-				}
+			if ((q = first_page_not(h, p + PAGE_SIZE, end, s)) < end)
+				violation(k, "spanmap_inuse", "span %#lx+%lu: page %#lx maps to %p",
+					  ADDR(p), ADDR(s->npages), ADDR(q), (void *)map_at(h, q));
 		} else if (s->state == MSPAN_FREE) {
 			/* judged at the first of the two, before its own pages */
 			mspan_t *next = end < h->arena_used ? map_at(h, end) : NULL;
@@ -278,21 +348,21 @@ static void check_span_map(checker_t *k)
 			if (map_at(h, end - PAGE_SIZE) != s)
 				violation(k, "spanmap_free_ends", "free run %#lx+%lu: last page maps to %p",
 					  ADDR(p), ADDR(s->npages), (void *)map_at(h, end - PAGE_SIZE));
-			for (uintptr_t q = p + PAGE_SIZE; q + PAGE_SIZE < end; q += PAGE_SIZE)
-				if (map_at(h, q) != NULL) {
-					violation(k, "spanmap_free_inner", "free run %#lx+%lu: page %#lx maps to %p",
-						  ADDR(p), ADDR(s->npages), ADDR(q), (void *)map_at(h, q));
-					break;
-				}
+			if ((q = first_page_not(h, p + PAGE_SIZE, end - PAGE_SIZE, NULL)) < end - PAGE_SIZE)
+				violation(k, "spanmap_free_inner", "free run %#lx+%lu: page %#lx maps to %p",
+					  ADDR(p), ADDR(s->npages), ADDR(q), (void *)map_at(h, q));
 		} else {
 			violation(k, "span_state", "span %#lx state %u", ADDR(p), s->state);
 		}
 		p = end;
 	}
-	if (sc->nspans == 0)
-		return;   /* an empty heap: byptr may still be NULL (UBSan: memcpy) */
-	memcpy(sc->byptr, sc->spans, sc->nspans * sizeof *sc->spans);
-	qsort(sc->byptr, sc->nspans, sizeof *sc->byptr, ptr_cmp);
+	if (!ptrmap_reset(&sc->spanset, sc->nspans)) {
+		violation(k, "committed_range", "checker out of memory");
+		sc->nspans = 0;
+		return;
+	}
+	for (size_t i = 0; i < sc->nspans; i++)
+		ptrmap_put(&sc->spanset, sc->spans[i], (uint32_t)i);
 }
 
 /* ---- one span ---- */
@@ -630,11 +700,12 @@ static void check_mcaches(checker_t *k)
 
 static bucket_t **find_bucket(checker_t *k, bucket_t *b)
 {
-	return k->sc->nbuckets ? bsearch(&b, k->sc->buckets, k->sc->nbuckets, sizeof b, ptr_cmp) : NULL;
+	int64_t i = k->sc->nbuckets ? ptrmap_get(&k->sc->bucketmap, b) : -1;
+	return i < 0 ? NULL : &k->sc->buckets[i];
 }
 
 /* The profile buckets, for lookups, with a live-special counter each. The
- * bucket list is bounded by what the sort can hold, so a cycle ends it. */
+ * bucket list is bounded (MAX_BUCKETS), so a cycle ends it. */
 static void collect_buckets(checker_t *k)
 {
 	struct mcheck_scratch *sc = k->sc;
@@ -648,15 +719,16 @@ static void collect_buckets(checker_t *k)
 		sc->buckets = malloc((n + 1) * sizeof *sc->buckets);
 		sc->bucket_live = malloc((n + 1) * sizeof *sc->bucket_live);
 		sc->capbuckets = sc->buckets && sc->bucket_live ? n + 1 : 0;
-		if (!sc->capbuckets) {
-			violation(k, "profile_bucket", "checker out of memory for %zu buckets", n);
-			return;
-		}
+	}
+	if (!sc->capbuckets || !ptrmap_reset(&sc->bucketmap, n)) {
+		violation(k, "profile_bucket", "checker out of memory for %zu buckets", n);
+		return;
 	}
 	memset(sc->bucket_live, 0, (n + 1) * sizeof *sc->bucket_live);
-	for (bucket_t *b = k->h->buckets; b && sc->nbuckets < n; b = b->allnext)
+	for (bucket_t *b = k->h->buckets; b && sc->nbuckets < n; b = b->allnext) {
+		ptrmap_put(&sc->bucketmap, b, (uint32_t)sc->nbuckets);
 		sc->buckets[sc->nbuckets++] = b;
-	qsort(sc->buckets, sc->nbuckets, sizeof *sc->buckets, ptr_cmp);
+	}
 }
 
 static void check_span_specials(checker_t *k, mspan_t *s)
@@ -1118,7 +1190,8 @@ void mcheck_destroy(heap_t *h)
 	if (!sc)
 		return;
 	free(sc->spans);
-	free(sc->byptr);
+	ptrmap_free(&sc->spanset);
+	ptrmap_free(&sc->bucketmap);
 	free(sc->buckets);
 	free(sc->bucket_live);
 	free(sc->legacy);

@@ -52,6 +52,14 @@ static void expect(const char *want, const char *what)
 		snprintf(covered[ncovered++], sizeof covered[0], "%s", want);
 }
 
+/* expect, and the detail says why */
+static void expect_detail(const char *want, const char *why, const char *what)
+{
+	heap_check_report_t r;
+	expect(want, what);
+	CHECK(heap_check(h, &r) == ALLOC_ERR_CHECK && strstr(r.detail, why) != NULL);
+}
+
 /* Corrupt a span with stmt, expect the name, put the span back as it was. */
 #define SPAN_CASE(want, s, stmt) do { \
 	mspan_t saved_ = *(s); \
@@ -281,6 +289,15 @@ static void allocator_cases(void)
 	HEAP_CASE("list_link", free[0], h->free[0].n = 1);
 	HEAP_CASE("list_link", central[NUM_SPAN_CLASSES - 1],
 		  h->central[NUM_SPAN_CLASSES - 1].full[1].last = uncached);
+	/* a record the span map does not hold, listed: named, not followed */
+	mspan_t foreign = *uncached;
+	foreign.next = foreign.prev = NULL;
+	foreign.list = &h->free[3];
+	REQUIRE(!h->free[3].n);
+	h->free[3] = (mspan_list_t){ &foreign, &foreign, 1 };
+	expect_detail("list_link", "is not in the span map", "a copy of a span listed in free[3]");
+	h->free[3] = (mspan_list_t){ NULL, NULL, 0 };
+	expect_clean("after the foreign span");
 	SPAN_CASE("free_list", top, top->cachedby = 0);
 	SPAN_CASE("free_list", top, top->list = &h->free[top->npages + 1]);
 	SPAN_CASE("large_list", large, large->cachedby = 1);
@@ -368,6 +385,13 @@ static void gc_cases(void)
 	REQUIRE(bk && bk->pub.allocs > 0);
 	HEAP_CASE("profile_bucket", buckets->pub.frees, h->buckets->pub.frees = h->buckets->pub.allocs + 1);
 	HEAP_CASE("profile_live", buckets->recent.allocs, h->buckets->recent.allocs++);
+	/* a profile record naming a bucket the heap does not list */
+	special_profile_t *pr = (special_profile_t *)prof;
+	bucket_t *named = pr->b, unlisted = *named;
+	pr->b = &unlisted;
+	expect_detail("profile_bucket", "unknown", "a profile record's bucket not in the list");
+	pr->b = named;
+	expect_clean("after the unlisted bucket");
 	heap_destroy(h);
 }
 
