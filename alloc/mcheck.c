@@ -143,7 +143,8 @@ typedef struct checker {
 typedef struct {
 	const void **key;
 	uint32_t *val;
-	size_t cap;   /* a power of two, at least twice the entries */
+	size_t cap;     /* in use: a power of two, at least twice the entries */
+	size_t alloc;   /* allocated (the largest cap so far) */
 } ptrmap_t;
 
 /* Scratch kept across checks (sized by the largest heap seen). */
@@ -202,25 +203,29 @@ static bool ptrmap_reset(ptrmap_t *m, size_t n)
 	size_t cap = 16;
 	while (cap < 2 * n)
 		cap *= 2;
-	if (cap > m->cap) {
+	m->cap = 0;
+	if (cap > m->alloc) {
 		free(m->key);
 		free(m->val);
 		m->key = malloc(cap * sizeof *m->key);
 		m->val = malloc(cap * sizeof *m->val);
-		m->cap = m->key && m->val ? cap : 0;
-		if (!m->cap)
+		m->alloc = m->key && m->val ? cap : 0;
+		if (!m->alloc)
 			return false;
 	}
-	memset(m->key, 0, m->cap * sizeof *m->key);
+	m->cap = cap;
+	memset(m->key, 0, cap * sizeof *m->key);
 	return true;
 }
 
-/* The first index given for p stays (a record listed twice is one record). */
-static void ptrmap_put(ptrmap_t *m, const void *p, uint32_t v)
+/* False if p is there already (its first index stays). */
+static bool ptrmap_put(ptrmap_t *m, const void *p, uint32_t v)
 {
 	size_t i = ptrmap_slot(m, p);
-	if (!m->key[i])
-		m->key[i] = p, m->val[i] = v;
+	if (m->key[i])
+		return false;
+	m->key[i] = p, m->val[i] = v;
+	return true;
 }
 
 /* p's index, or -1. */
@@ -327,6 +332,7 @@ static void check_span_map(checker_t *k)
 			if (a)
 				sc->spans = a;
 			if (!a) {
+				sc->nspans = 0;   /* spanset is the last check's */
 				violation(k, "committed_range", "checker out of memory");
 				return;
 			}
@@ -704,14 +710,20 @@ static bucket_t **find_bucket(checker_t *k, bucket_t *b)
 	return i < 0 ? NULL : &k->sc->buckets[i];
 }
 
-/* The profile buckets, for lookups, with a live-special counter each. The
- * bucket list is bounded (MAX_BUCKETS), so a cycle ends it. */
+/* The profile buckets, for lookups, with a live-special counter each. A
+ * cycle of the list is found while counting (Brent: the counted length is
+ * under twice the list's distinct buckets) and named where the walk meets
+ * a bucket again; the list is bounded (MAX_BUCKETS) besides. */
 static void collect_buckets(checker_t *k)
 {
 	struct mcheck_scratch *sc = k->sc;
-	size_t n = 0;
-	for (bucket_t *b = k->h->buckets; b && n <= MAX_BUCKETS; b = b->allnext)
+	size_t n = 0, lap = 1, steps = 0;
+	const bucket_t *seen = NULL;
+	for (bucket_t *b = k->h->buckets; b && b != seen && n <= MAX_BUCKETS; b = b->allnext) {
 		n++;
+		if (++steps == lap)
+			seen = b, lap *= 2, steps = 0;
+	}
 	sc->nbuckets = 0;
 	if (n + 1 > sc->capbuckets) {
 		free(sc->buckets);
@@ -725,8 +737,13 @@ static void collect_buckets(checker_t *k)
 		return;
 	}
 	memset(sc->bucket_live, 0, (n + 1) * sizeof *sc->bucket_live);
-	for (bucket_t *b = k->h->buckets; b && sc->nbuckets < n; b = b->allnext) {
-		ptrmap_put(&sc->bucketmap, b, (uint32_t)sc->nbuckets);
+	/* one past n: where the count stopped at a bucket seen, the walk meets it */
+	for (bucket_t *b = k->h->buckets; b && sc->nbuckets <= n; b = b->allnext) {
+		if (!ptrmap_put(&sc->bucketmap, b, (uint32_t)sc->nbuckets)) {
+			violation(k, "profile_bucket", "the bucket list cycles: stack %u again after %zu buckets",
+				  b->stack, sc->nbuckets);
+			break;
+		}
 		sc->buckets[sc->nbuckets++] = b;
 	}
 }

@@ -392,6 +392,14 @@ static void gc_cases(void)
 	expect_detail("profile_bucket", "unknown", "a profile record's bucket not in the list");
 	pr->b = named;
 	expect_clean("after the unlisted bucket");
+	/* the bucket list turned into a cycle at its last bucket */
+	bucket_t *tail = h->buckets;
+	while (tail->allnext)
+		tail = tail->allnext;
+	tail->allnext = h->buckets;
+	expect_detail("profile_bucket", "cycles", "the last bucket links to the first");
+	tail->allnext = NULL;
+	expect_clean("after the bucket cycle");
 	heap_destroy(h);
 }
 
