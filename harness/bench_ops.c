@@ -8,6 +8,7 @@
  * process CPU time per op run (ops the executor skipped do not count), the
  * reset and the final full check of each input included.
  */
+#include "alloc/testing.h"   /* heap_skip_checks */
 #include "harness/bench.h"
 #include "harness/exec.h"
 #include "harness/ops.h"
@@ -54,11 +55,14 @@ static uint8_t *gen_program(uint64_t seed, size_t nrec, size_t *len)
 
 static const char help[] =
 	"usage: allocfuzz bench ops [--mode one|twin|sweep] [--seed N] [--ops N] [--rounds R] [--lengths L1,L2,...]\n"
+	"                           [--skip-checks LIST]\n"
 	"Time per op of the executor (CPU, reset and final check included) for programs of\n"
 	"each length (default 10,100,1000,10000 records, at most 16) from a seeded generator,\n"
 	"each length run until about --ops ops (default 200000) ran, in R rounds (default 3,\n"
 	"at most 15) that take the lengths in turn. Prints one line per length (its totals and\n"
-	"the median of its rounds' us/op) and the ratio of the slowest median to the fastest.\n";
+	"the median of its rounds' us/op) and the ratio of the slowest median to the fastest.\n"
+	"--skip-checks LIST  do not compute these checks (as bench exec: heap_check, observe,\n"
+	"                    ...), to see which part of the time grows with length.\n";
 
 #define MAX_LENGTHS 16
 #define MAX_ROUNDS 15
@@ -97,6 +101,8 @@ static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
 				fprintf(stderr, "bench ops: --rounds is 1..%d\n", MAX_ROUNDS);
 				return 2;
 			}
+		} else if (!strcmp(a, "--skip-checks") && v) {
+			heap_skip_checks = v; i++;
 		} else if (!strcmp(a, "--lengths") && v) {
 			snprintf(o->lengths, sizeof o->lengths, "%s", v); i++;
 		} else {
@@ -192,7 +198,8 @@ int bench_ops_main(int argc, char **argv)
 		lo = !lo || med < lo ? med : lo;
 		hi = med > hi ? med : hi;
 	}
-	printf("ops flatness: slowest/fastest = %.2f (medians of %d rounds)\n", lo ? hi / lo : 0, o.rounds);
+	printf("ops flatness: slowest/fastest = %.2f (medians of %d rounds)%s%s\n", lo ? hi / lo : 0, o.rounds,
+	       heap_skip_checks ? ", not computed: " : "", heap_skip_checks ? heap_skip_checks : "");
 	exec_destroy(ex);
 	return rc;
 }
