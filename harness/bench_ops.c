@@ -126,9 +126,8 @@ static double run_length(exec_t *ex, uint64_t seed, size_t nrec, uint64_t budget
 {
 	uint64_t ops0 = exec_ops_run(ex), n = 0;
 	double t = 0;
-	while (exec_ops_run(ex) - ops0 < budget || n < 1) {
-		uint64_t left = budget > exec_ops_run(ex) - ops0 ? budget - (exec_ops_run(ex) - ops0) : 0;
-		size_t k = (size_t)(left / nrec), len[BATCH];
+	for (uint64_t done = 0; done < budget || n < 1; done = exec_ops_run(ex) - ops0) {
+		size_t k = (size_t)((done < budget ? budget - done : 0) / nrec), len[BATCH];
 		k = k < 1 ? 1 : k > BATCH ? BATCH : k;
 		uint8_t *d[BATCH];
 		for (size_t i = 0; i < k; i++)
