@@ -6,7 +6,11 @@
  * length draws from the same op mix the fuzzers start from. Each length
  * runs programs of that length until about --ops ops ran; the figure is
  * process CPU time per op run (ops the executor skipped do not count), the
- * reset and the final full check of each input included.
+ * reset and the final full check of each input included. Each length also
+ * reports the heap its programs end with (live and committed bytes): the
+ * time per op follows it (the collections, Go's zeroing of reused memory
+ * and the checks cost per live byte or span), and it grows with length
+ * until the heap's cap binds.
  */
 #include "alloc/testing.h"   /* heap_skip_checks */
 #include "harness/bench.h"
@@ -59,8 +63,10 @@ static const char help[] =
 	"Time per op of the executor (CPU, reset and final check included) for programs of\n"
 	"each length (default 10,100,1000,10000 records, at most 16) from a seeded generator,\n"
 	"each length run until about --ops ops (default 200000) ran, in R rounds (default 3,\n"
-	"at most 15) that take the lengths in turn. Prints one line per length (its totals and\n"
-	"the median of its rounds' us/op) and the ratio of the slowest median to the fastest.\n"
+	"at most 15) that take the lengths in turn. Prints one line per length (its totals, the\n"
+	"median of its rounds' us/op, and the mean heap its programs end with: live and committed\n"
+	"bytes, read from the last program of each timed batch) and the ratio of the slowest\n"
+	"median to the fastest.\n"
 	"--skip-checks LIST  do not compute these checks (as bench exec: heap_check, observe,\n"
 	"                    ...), to see which part of the time grows with length.\n";
 
@@ -118,7 +124,10 @@ static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
  * generated in batches and a batch is timed as a whole: the CPU clock is a
  * system call (a VM exit on some hosts), which timed per program was a
  * seventh of a 10-record program's figure. */
-typedef struct { uint64_t progs, ops, diffs; double t; } len_run_t;
+typedef struct {
+	uint64_t progs, ops, diffs, nsampled;
+	double t, live, sys;   /* bytes summed over the sampled programs' ends */
+} len_run_t;
 
 #define BATCH 64
 
@@ -133,9 +142,18 @@ static double run_length(exec_t *ex, uint64_t seed, size_t nrec, uint64_t budget
 		for (size_t i = 0; i < k; i++)
 			d[i] = gen_program(seed + r->progs + n + i, nrec, &len[i]);
 		double t0 = bench_cpu_s();
+		exec_status_t last = EXEC_OK;
 		for (size_t i = 0; i < k; i++)
-			r->diffs += exec_run_binary(ex, d[i], len[i], NULL) != EXEC_OK;
+			r->diffs += (last = exec_run_binary(ex, d[i], len[i], NULL)) != EXEC_OK;
 		t += bench_cpu_s() - t0;
+		/* the batch's last program left its heap as it ended (the next run
+		 * resets it): what the time per op grows with, read untimed; not
+		 * after a difference (a heap that threw is not to be touched) */
+		if (last == EXEC_OK) {
+			heap_stats_t st;
+			heap_read_stats(exec_heap(ex, 0), &st);
+			r->live += (double)st.heap_alloc, r->sys += (double)st.heap_sys, r->nsampled++;
+		}
 		for (size_t i = 0; i < k; i++)
 			free(d[i]);
 		n += k;
@@ -190,8 +208,11 @@ int bench_ops_main(int argc, char **argv)
 	int rc = 0;
 	for (size_t i = 0; i < nlen; i++) {
 		double med = bench_median(us[i], o.rounds);
-		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op%s\n", nrec[i],
+		double ns = run[i].nsampled ? (double)run[i].nsampled : 1;
+		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op; "
+		       "at a program's end %.0f KiB live of %.0f KiB committed (mean of %llu)%s\n", nrec[i],
 		       (unsigned long long)run[i].progs, (unsigned long long)run[i].ops, run[i].t, med,
+		       run[i].live / ns / 1024, run[i].sys / ns / 1024, (unsigned long long)run[i].nsampled,
 		       run[i].diffs ? " (some runs not clean)" : "");
 		rc |= run[i].diffs != 0;
 		lo = !lo || med < lo ? med : lo;
