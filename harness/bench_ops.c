@@ -59,7 +59,7 @@ static uint8_t *gen_program(uint64_t seed, size_t nrec, size_t *len)
 
 static const char help[] =
 	"usage: allocfuzz bench ops [--mode one|twin|sweep] [--seed N] [--ops N] [--rounds R] [--lengths L1,L2,...]\n"
-	"                           [--skip-checks LIST]\n"
+	"                           [--cap BYTES] [--skip-checks LIST]\n"
 	"Time per op of the executor (CPU, reset and final check included) for programs of\n"
 	"each length (default 10,100,1000,10000 records, at most 16) from a seeded generator,\n"
 	"each length run until about --ops ops (default 200000) ran, in R rounds (default 3,\n"
@@ -67,6 +67,8 @@ static const char help[] =
 	"median of its rounds' us/op, and the mean heap its programs end with: live and committed\n"
 	"bytes, read from the last program of each timed batch) and the ratio of the slowest\n"
 	"median to the fastest.\n"
+	"--cap BYTES         the heaps' cap (default 16 MiB); at a small cap most lengths run\n"
+	"                    at the same committed heap, so what else the time grows with shows.\n"
 	"--skip-checks LIST  do not compute these checks (as bench exec: heap_check, observe,\n"
 	"                    ...), to see which part of the time grows with length.\n";
 
@@ -75,7 +77,7 @@ static const char help[] =
 
 typedef struct {
 	exec_mode_t mode;
-	uint64_t seed, total;
+	uint64_t seed, total, cap;
 	int rounds;
 	char lengths[256];
 } bench_ops_opts_t;
@@ -97,6 +99,13 @@ static int parse_bench_ops(int argc, char **argv, bench_ops_opts_t *o)
 				return 2;
 			}
 			i++;
+		} else if (!strcmp(a, "--cap") && v) {
+			char *end;
+			o->cap = strtoull(v, &end, 0); i++;
+			if (*end || !o->cap) {
+				fprintf(stderr, "bench ops: --cap takes a byte count, not '%s'\n", v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--seed") && v) {
 			o->seed = strtoull(v, NULL, 0); i++;
 		} else if (!strcmp(a, "--ops") && v) {
@@ -190,7 +199,7 @@ int bench_ops_main(int argc, char **argv)
 		if ((nrec[nlen] = strtoull(tok, NULL, 0)) != 0)
 			nlen++;
 	}
-	exec_config_t cfg = { .mode = o.mode };
+	exec_config_t cfg = { .mode = o.mode, .cap_bytes = (size_t)o.cap };
 	exec_t *ex = exec_new(&cfg);
 	if (!ex)
 		return 2;

@@ -14,6 +14,10 @@ heap=$("$1/allocfuzz" bench ops --ops 600 --rounds 3 --lengths 5,200 |
 read -r live5 sys5 live200 sys200 <<<"$(tr '\n' ' ' <<<"$heap")"
 [ "$live5" -le "$sys5" ] && [ "$live200" -le "$sys200" ] && [ "$sys200" -gt "$sys5" ] ||
 	{ echo "heap at the end: 5 records $live5 of $sys5 KiB, 200 records $live200 of $sys200 KiB"; exit 1; }
+# --cap bounds the heap the programs end with
+sys=$("$1/allocfuzz" bench ops --cap 1048576 --ops 400 --rounds 1 --lengths 200 |
+	awk '/ records:/ { for (i = 1; i <= NF; i++) if ($i == "committed") print $(i - 2) }')
+[ "$sys" -gt 0 ] && [ "$sys" -le 1024 ] || { echo "--cap 1048576: $sys KiB committed"; exit 1; }
 # at least one program per length per round: with a budget of one op per
 # round, 3 rounds run more programs than 1
 progs() { "$1/allocfuzz" bench ops --ops "$2" --rounds "$2" --lengths 5 | awk '/^ops 5 records:/ { print $4 }'; }
