@@ -188,8 +188,12 @@ void mprof_post_sweep(heap_t *h)
  * publish the same cycle. The buckets are copied under the lock a chunk at
  * a time (Go's MemProfile holds it for its whole walk; a lock per bucket
  * was most of a profile read's cost with hundreds of buckets) and cb runs
- * unlocked, so it may call into the heap. Buckets are never freed, so the
- * walk goes on from the next one after each chunk. */
+ * unlocked, so it may call into the heap (not heap_reset or heap_destroy,
+ * which free the buckets: nothing else does, so the walk goes on from the
+ * next one after each chunk). Past 64 buckets the copy is not one snapshot:
+ * a bucket linked in before the walk's place between two chunks is not
+ * reported, and a GC between chunks publishes in the middle, as when the
+ * lock was taken per bucket. */
 #define PROFILE_CHUNK 64
 
 void heap_profile(heap_t *h, void (*cb)(const heap_bucket_t *b, void *ctx), void *ctx)

@@ -217,11 +217,13 @@ int bench_ops_main(int argc, char **argv)
 	int rc = 0;
 	for (size_t i = 0; i < nlen; i++) {
 		double med = bench_median(us[i], o.rounds);
-		double ns = run[i].nsampled ? (double)run[i].nsampled : 1;
-		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op; "
-		       "at a program's end %.0f KiB live of %.0f KiB committed (mean of %llu)%s\n", nrec[i],
-		       (unsigned long long)run[i].progs, (unsigned long long)run[i].ops, run[i].t, med,
-		       run[i].live / ns / 1024, run[i].sys / ns / 1024, (unsigned long long)run[i].nsampled,
+		double ns = (double)run[i].nsampled;
+		char heap[96] = "no program ended clean";
+		if (ns > 0)
+			snprintf(heap, sizeof heap, "at a program's end %.0f KiB live of %.0f KiB committed (mean of %llu)",
+			         run[i].live / ns / 1024, run[i].sys / ns / 1024, (unsigned long long)run[i].nsampled);
+		printf("ops %zu records: %llu programs, %llu ops, %.3f s CPU: %.2f us/op; %s%s\n", nrec[i],
+		       (unsigned long long)run[i].progs, (unsigned long long)run[i].ops, run[i].t, med, heap,
 		       run[i].diffs ? " (some runs not clean)" : "");
 		rc |= run[i].diffs != 0;
 		lo = !lo || med < lo ? med : lo;
